@@ -1,0 +1,71 @@
+export { type ConfigProblem, formatIssues, formatPath, renderProblems } from './config/format-issues.js';
+export {
+  CONFIG_FILES,
+  findConfigFile,
+  type LoadedConfig,
+  loadConfig,
+  resolveProjectPath,
+  validateConfig,
+} from './config/load.js';
+export {
+  configSchema,
+  defineConfig,
+  type FeatureSpec,
+  type GateSpec,
+  greaterIsBetter,
+  type RolloutStep,
+  type SlipwayConfig,
+  type SlipwayConfigInput,
+} from './config/schema.js';
+export { ExitCode, fsError, isSlipwayError, SlipwayError } from './errors.js';
+export { commitTemp, reserveTemp, writeFileAtomic, writeJsonAtomic } from './fs/atomic.js';
+export { type LockOptions, withDirectoryLock } from './fs/lock.js';
+export { type CiFacts, ciFacts, type GitFacts, gitFacts, stripCredentials } from './git.js';
+export {
+  canonicalJson,
+  type DirectoryEntryHash,
+  type HashAlgorithm,
+  hashBytes,
+  hashDirectory,
+  hashFile,
+  hashJson,
+  listFiles,
+  md5File,
+  sha256File,
+} from './hash.js';
+export {
+  BINARY_METRICS,
+  LOWER_IS_BETTER,
+  METRICS_BY_TASK,
+  MULTICLASS_METRICS,
+  REGRESSION_METRICS,
+  type Task,
+  UNIT_INTERVAL_METRICS,
+} from './metrics.js';
+export {
+  createProgress,
+  formatBytes,
+  formatDuration,
+  type Progress,
+  type ProgressOptions,
+  type ProgressTask,
+  silentProgress,
+} from './progress.js';
+export { didYouMean, editDistance, suggest } from './suggest.js';
+export {
+  EVAL_REPORT_SCHEMA,
+  type EvalReportHeader,
+  evalReportHeaderSchema,
+  type GateResult,
+  gateResultSchema,
+} from './types/eval-report.js';
+export { jsonSchemas } from './types/json-schemas.js';
+export { type DatasetRef, datasetRef, LINEAGE_SCHEMA, type Lineage, lineageSchema } from './types/lineage.js';
+export {
+  MODEL_PACKAGE_FILES,
+  MODEL_PACKAGE_SCHEMA,
+  type ModelPackageManifest,
+  modelPackageManifestSchema,
+} from './types/model-package.js';
+export { grantAction, POLICY_VERSION, type Policy, policySchema } from './types/policy.js';
+export { SLIPWAY_VERSION } from './version.js';

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Creates .venv-interop with the pinned Python tools the interop tests run against (real dvc, MLflow,
+# moto's S3 server, tritonclient, huggingface_hub, scipy/scikit-learn oracles, workflow linters).
+# Re-running is cheap: it reinstalls only when scripts/interop-requirements.txt changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.venv-interop
+req=scripts/interop-requirements.txt
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo "interop venv up to date ($venv)"
+  exit 0
+fi
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+echo "$want" > "$stamp"
+echo "interop venv ready ($venv)"
