@@ -1,1 +1,3 @@
-export {};
+export * from './quality/index.js';
+export * from './table/index.js';
+export * from './versioning/index.js';
