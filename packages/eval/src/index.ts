@@ -1,1 +1,1 @@
-export {};
+export type * from './report/types.js';

@@ -1,0 +1,124 @@
+/**
+ * The two interfaces every store implements: the embedded local store and the MLflow client.
+ * Timestamps are milliseconds since the epoch; ids are strings (MLflow int64s never pass through a JS number).
+ */
+export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED' | 'SCHEDULED';
+
+export interface Experiment {
+  id: string;
+  name: string;
+  artifactLocation?: string;
+  tags: Record<string, string>;
+}
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface DatasetInput {
+  name: string;
+  /** ≤ 36 characters (MLflow's limit). */
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema?: string;
+  profile?: string;
+  /** Context tag, e.g. `training`, `eval`. */
+  context?: string;
+}
+
+export interface Run {
+  id: string;
+  experimentId: string;
+  name: string;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | null;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  /** Latest value of each metric. */
+  metrics: Record<string, number>;
+  inputs: DatasetInput[];
+  artifactUri: string;
+}
+
+export interface ArtifactInfo {
+  path: string;
+  isDir: boolean;
+  size: number | null;
+}
+
+export interface Tracker {
+  readonly kind: 'local' | 'mlflow';
+  readonly uri: string;
+  getOrCreateExperiment(name: string): Promise<Experiment>;
+  createRun(
+    experimentId: string,
+    options?: { name?: string; tags?: Record<string, string>; startTime?: number },
+  ): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  searchRuns(
+    experimentIds: string[],
+    options?: { filter?: string; maxResults?: number; orderBy?: string[] },
+  ): Promise<Run[]>;
+  setRunStatus(runId: string, status: RunStatus, endTime?: number): Promise<void>;
+  logParams(runId: string, params: Record<string, string | number | boolean>): Promise<void>;
+  logMetrics(runId: string, points: MetricPoint[]): Promise<void>;
+  setTags(runId: string, tags: Record<string, string>): Promise<void>;
+  logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
+  getMetricHistory(runId: string, key: string): Promise<MetricPoint[]>;
+  /** Uploads a local file or directory under `artifactPath` (streamed). */
+  logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void>;
+  listArtifacts(runId: string, path?: string): Promise<ArtifactInfo[]>;
+  /** Downloads an artifact file or directory to `destination` (streamed); returns the local path. */
+  downloadArtifact(runId: string, path: string, destination: string): Promise<string>;
+}
+
+export interface ModelVersion {
+  name: string;
+  version: string;
+  source: string;
+  runId: string | null;
+  tags: Record<string, string>;
+  aliases: string[];
+  createdAt: number;
+  description?: string;
+}
+
+export interface RegisteredModel {
+  name: string;
+  description?: string;
+  tags: Record<string, string>;
+  aliases: Record<string, string>;
+  latestVersion: string | null;
+}
+
+export interface Registry {
+  /** Idempotent: returns the existing model when it is already registered. */
+  ensureRegisteredModel(
+    name: string,
+    options?: { description?: string; tags?: Record<string, string> },
+  ): Promise<RegisteredModel>;
+  getRegisteredModel(name: string): Promise<RegisteredModel>;
+  searchRegisteredModels(options?: { filter?: string; maxResults?: number }): Promise<RegisteredModel[]>;
+  createModelVersion(
+    name: string,
+    source: string,
+    options?: { runId?: string; tags?: Record<string, string>; description?: string },
+  ): Promise<ModelVersion>;
+  getModelVersion(name: string, version: string): Promise<ModelVersion>;
+  searchModelVersions(name: string): Promise<ModelVersion[]>;
+  setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
+  setAlias(name: string, alias: string, version: string): Promise<void>;
+  deleteAlias(name: string, alias: string): Promise<void>;
+  /** The version an alias points at, or null when the alias is not set. */
+  getVersionByAlias(name: string, alias: string): Promise<ModelVersion | null>;
+}
+
+/** A store is both; `openStore(uri)` returns one. */
+export interface Store extends Tracker, Registry {
+  close(): Promise<void>;
+}
