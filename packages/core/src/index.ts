@@ -67,5 +67,14 @@ export {
   type ModelPackageManifest,
   modelPackageManifestSchema,
 } from './types/model-package.js';
-export { grantAction, POLICY_VERSION, type Policy, policySchema } from './types/policy.js';
+export {
+  grantAction,
+  POLICY_VERSION,
+  type Policy,
+  type PolicyGrant,
+  policyMember,
+  policySchema,
+  REPO_PERMISSIONS,
+  type RepoPermission,
+} from './types/policy.js';
 export { SLIPWAY_VERSION } from './version.js';

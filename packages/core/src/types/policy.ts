@@ -2,39 +2,55 @@ import { z } from 'zod';
 
 export const POLICY_VERSION = 1;
 
-/** `register`, `promote:<alias>`, `rollout:<env>`, or a `*` wildcard in the part after the colon. */
+const ACTION_PATTERN = /^(register|promote:[A-Za-z0-9_*-]+|rollout:[A-Za-z0-9_*-]+|approve:[A-Za-z0-9_*-]+)$/;
+
+/** `register`, `promote:<alias>`, `rollout:<env>`, `approve:<alias>`; `*` is a wildcard after the colon. */
 export const grantAction = z
   .string()
+  .regex(ACTION_PATTERN, 'register, promote:<alias>, rollout:<env> or approve:<alias>');
+
+/**
+ * A member is a GitHub login (`octocat`), an `org/team` slug (needs a token with org read to prove),
+ * or `@local`: whoever runs Slipway outside GitHub Actions (never matches in CI).
+ */
+export const policyMember = z
+  .string()
+  .min(1)
   .regex(
-    /^(register|promote:[A-Za-z0-9_*-]+|rollout:[A-Za-z0-9_*-]+|approve:[A-Za-z0-9_*-]+)$/,
-    'register, promote:<alias>, rollout:<env> or approve:<alias>',
+    /^(@local|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?|[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*)$/,
+    'a GitHub login, an org/team slug, or @local',
   );
+
+export const REPO_PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const;
 
 export const policySchema = z.strictObject({
   version: z.literal(POLICY_VERSION),
   roles: z.record(
-    z.string(),
+    z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" and "-" only'),
     z.strictObject({
-      /** GitHub logins, or `org/team` slugs. */
-      members: z.array(z.string().min(1)).min(1),
+      /** GitHub logins, `org/team` slugs, or `@local`. An empty list grants nothing. */
+      members: z.array(policyMember),
     }),
   ),
   grants: z.array(
     z.strictObject({
       role: z.string(),
       /** Model-name glob, e.g. `flight-*`. */
-      models: z.string().default('*'),
+      models: z.string().min(1).default('*'),
       actions: z.array(grantAction).min(1),
-      minRepoPermission: z.enum(['read', 'triage', 'write', 'maintain', 'admin']).optional(),
+      /** The actor must also hold at least this permission on the repository (collaborator permission API). */
+      minRepoPermission: z.enum(REPO_PERMISSIONS).optional(),
     }),
   ),
+  /** Keyed by action (`promote:champion`, `promote:*`): approvals needed before that action is allowed. */
   approvals: z
     .record(
-      z.string(),
+      grantAction,
       z.strictObject({
         required: z.int().min(1),
         /** Role whose members may approve. */
         from: z.string(),
+        /** Self-approval (the actor or the version's author approving) is never allowed. */
         allowSelfApproval: z.literal(false).default(false),
       }),
     )
@@ -42,3 +58,5 @@ export const policySchema = z.strictObject({
 });
 
 export type Policy = z.infer<typeof policySchema>;
+export type PolicyGrant = Policy['grants'][number];
+export type RepoPermission = (typeof REPO_PERMISSIONS)[number];
