@@ -1,1 +1,60 @@
-export {};
+export {
+  ANNOTATIONS_PER_REQUEST,
+  type Annotation,
+  type AnnotationLevel,
+  CHECK_TEXT_MAX,
+  type CheckConclusion,
+  type CheckRunOptions,
+  type CheckRunResult,
+  createCheckRun,
+  locateLine,
+} from './checks.js';
+export {
+  GitHubApiError,
+  GitHubClient,
+  type GitHubClientOptions,
+  type GitHubResponse,
+  type RequestOptions,
+} from './client.js';
+export {
+  ACTIONS_BOT_LOGIN,
+  COMMENT_MAX_CHARS,
+  commentMarker,
+  type IssueComment,
+  resolveIdentity,
+  truncateMarkdown,
+  type UpsertCommentOptions,
+  type UpsertCommentResult,
+  upsertComment,
+} from './comment.js';
+export {
+  type ActionContext,
+  isForkPullRequest,
+  type PullRequestFacts,
+  pullRequestFacts,
+  readActionContext,
+} from './context.js';
+export {
+  type CreateDeploymentOptions,
+  createDeployment,
+  type Deployment,
+  type DeploymentState,
+  type DeploymentStatusOptions,
+  setDeploymentStatus,
+} from './deployments.js';
+export {
+  getRepositoryPermission,
+  getTeamMembership,
+  type PermissionResult,
+  type RepositoryPermission,
+  type TeamMembership,
+} from './identity.js';
+export { type PublishReportOptions, type PublishReportResult, publishReport } from './publish.js';
+export {
+  type PushResult,
+  pushStoreToBranch,
+  type StoreBranchOptions,
+  type SyncResult,
+  syncStoreFromBranch,
+} from './store-branch.js';
+export { appendJobSummary, SUMMARY_MAX_BYTES, type SummaryResult } from './summary.js';
