@@ -1,1 +1,29 @@
+export {
+  type EvalConfig,
+  type EvaluatePredictionsInput,
+  type EvaluationCore,
+  evaluatePredictions,
+  parseEvalConfig,
+} from './evaluate-predictions.js';
+export { fairness } from './fairness.js';
+export { type ApplyGatesInput, type ApplyGatesResult, applyGates, type GateResult } from './gates.js';
+export { encodeLabels, type RawLabel } from './labels.js';
+export {
+  type BinaryInputs,
+  binaryConfusion,
+  calibrationBins,
+  type MetricValues,
+  type PreparedBinary,
+  prepareBinary,
+  rocCurve,
+  selectThreshold,
+  type ThresholdChoice,
+} from './metrics/binary.js';
+export { type MulticlassInputs, multiclassConfusion, prepareMulticlass } from './metrics/multiclass.js';
+export type { PreparedMetrics } from './metrics/prepared.js';
+export { prepareRegression } from './metrics/regression.js';
 export type * from './report/types.js';
+export { computeSlices, sliceGroups, worstSlices } from './slices.js';
+export { bootstrap, bootstrapPValue, percentileInterval } from './uncertainty/bootstrap.js';
+export { mcnemar, mcnemarFromCounts } from './uncertainty/mcnemar.js';
+export { createRng } from './util/rng.js';

@@ -75,4 +75,28 @@ export interface EvalReport extends EvalReportHeader {
   } | null;
   /** Links shown at the bottom of the PR comment. */
   links?: { htmlReport?: string; modelCard?: string; run?: string };
+  /** The metric slices and worst slices are ranked by (first gate metric, else a task default). */
+  primaryMetric: string;
+  /** Things the reader must know: rules skipped on a first run, undefined metrics, sampling done. */
+  notes: string[];
+  /** Configured slices left out: empty, or below the minimum support. */
+  skippedSlices: { slice: string; column: string; support: number; reason: string }[];
+  /** binary: the decision threshold used and the operating points found on this data. */
+  operatingPoints: {
+    threshold: number;
+    maxF1: OperatingPoint | null;
+    forPrecision: (OperatingPoint & { target: number }) | null;
+    forRecall: (OperatingPoint & { target: number }) | null;
+  } | null;
+  /** McNemar's exact test of candidate vs baseline accuracy (classification with a baseline). */
+  mcnemar: { b: number; c: number; pValue: number } | null;
+  /** How the intervals were made. */
+  bootstrap: { resamples: number; seed: number; confidence: number };
+}
+
+export interface OperatingPoint {
+  threshold: number;
+  precision: number;
+  recall: number;
+  f1: number;
 }
