@@ -22,6 +22,19 @@ export {
   storeAuditSink,
 } from './audit/sink.js';
 export {
+  buildModelCard,
+  type CardApproval,
+  type CardInput,
+  type CardMetric,
+  type CardPromotion,
+  EU_AI_ACT_TERMS,
+  MODEL_CARD_SCHEMA,
+  type ModelCard,
+} from './card/build.js';
+export { type ProfileSummary, summarizeProfile } from './card/profile.js';
+export { huggingFaceMetadata, modelCardToolkitJson, renderModelCardMarkdown } from './card/render.js';
+export { CARD_JSON, CARD_MARKDOWN, type WrittenCard, writeModelCard } from './card/write.js';
+export {
   type AuthorizeInput,
   actionMatch,
   authorize,

@@ -52,25 +52,37 @@ export function fileAuditSink(path: string): AuditSink {
   };
 }
 
-/** The store's named append-only logs (what @slipway/tracking's local store and MLflow client expose). */
+/** The store's named append-only logs (@slipway/tracking's AppendLog: local store and MLflow). */
 export interface LogStore {
   appendLog(name: string, line: string): Promise<void>;
-  readLog(name: string): Promise<string[]>;
+  /** Every line in append order, each followed by a newline; '' for a log never written. */
+  readLog(name: string): Promise<string>;
+  readonly kind?: 'local' | 'mlflow';
+  readonly uri?: string;
 }
 
 export const AUDIT_LOG_NAME = 'audit';
 
-/** Adapts a store with append-only logs; `exclusive` serialises writers in this process. */
-export function storeAuditSink(store: LogStore & { uri?: string }, name = AUDIT_LOG_NAME): AuditSink {
+/**
+ * Adapts a store's append-only log. Appending reads the head first, so writers must not interleave:
+ * for a local store a lock file in the store directory serialises processes; against MLflow, writers in
+ * this process are serialised and CI jobs that write the audit log should share a concurrency group.
+ */
+export function storeAuditSink(store: LogStore, name = AUDIT_LOG_NAME): AuditSink {
   let queue: Promise<unknown> = Promise.resolve();
+  const lockDir = store.kind === 'local' && store.uri && !/^[a-z]+:\/\//i.test(store.uri) ? store.uri : null;
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   return {
     location: `${store.uri ?? 'store'} (log "${name}")`,
     append: (line) => store.appendLog(name, line),
-    read: () => store.readLog(name),
+    read: async () => splitLines(await store.readLog(name)),
     exclusive<T>(fn: () => Promise<T>): Promise<T> {
-      const next = queue.then(fn, fn);
-      queue = next.catch(() => undefined);
-      return next;
+      if (lockDir) return serial(() => withDirectoryLock(lockDir, fn, { name: `.${name}-audit.lock` }));
+      return serial(fn);
     },
   };
 }

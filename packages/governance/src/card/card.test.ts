@@ -1,0 +1,110 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { cardConfig, evalReport, lineage, profile, signature } from '../../test-fixtures/card.js';
+import { buildModelCard } from './build.js';
+import { huggingFaceMetadata, modelCardToolkitJson, renderModelCardMarkdown } from './render.js';
+import { writeModelCard } from './write.js';
+
+const base = {
+  model: { name: 'flight-delay', version: '3', aliases: ['champion'] },
+  packageHash: 'b'.repeat(64),
+  signature,
+  lineage,
+  profile,
+  now: new Date('2026-11-24T12:00:00Z'),
+};
+
+describe('model card', () => {
+  it('lists what the config does not give as missing instead of inventing it', () => {
+    const card = buildModelCard({ ...base, config: cardConfig(), evalReport: evalReport() });
+    const fields = card.missing.map((m) => m.field);
+    expect(fields).toContain('ethical considerations');
+    expect(fields).toContain('fairness analysis');
+    expect(fields).not.toContain('license');
+    expect(card.ethicalConsiderations).toEqual([]);
+    const md = renderModelCardMarkdown(card);
+    expect(md).toMatch(/## Ethical considerations\n\n_Missing: set governance\.card\.ethicalConsiderations/);
+    expect(md).toMatch(/\*\*ethical considerations\*\*: governance\.card\.ethicalConsiderations/);
+  });
+
+  it('a card without an eval report says evaluation is missing, and has no model-index', () => {
+    const card = buildModelCard({ ...base, config: cardConfig(), evalReport: null });
+    expect(card.missing.map((m) => m.field)).toContain('evaluation');
+    const meta = huggingFaceMetadata(card);
+    expect(meta['model-index']).toBeUndefined();
+    expect(meta.license).toBe('apache-2.0');
+  });
+
+  it('renders sections, front matter with model-index, and profile facts', () => {
+    const card = buildModelCard({ ...base, config: cardConfig(), evalReport: evalReport() });
+    const md = renderModelCardMarkdown(card);
+    for (const h of [
+      '## Model details',
+      '## Intended use',
+      '### Out-of-scope use',
+      '## Training data',
+      '## Evaluation',
+      '### Slices',
+      '### Fairness',
+      '## Top features',
+      '## Limitations',
+      '## Ethical considerations',
+      '## Risk category (EU AI Act)',
+      '## Lineage',
+      '## Approvals and promotions',
+    ]) {
+      expect(md).toContain(`\n${h}\n`);
+    }
+    expect(md).toContain('2001-01-01T00:00:00.000Z – 2001-03-31T23:00:00.000Z');
+    expect(md).toContain('| roc_auc ↑ | 0.71 | 0.69 – 0.73 |');
+    expect(md).toContain('**minimal risk**');
+    // Top features are ordered by |SHAP|.
+    expect(md.indexOf('| `origin` | 0.09')).toBeLessThan(md.indexOf('| `distance` | 0.05'));
+    const [front] = parseAllDocuments(md.split('\n---\n')[0]!.replace(/^---\n/, ''));
+    const meta = front!.toJS() as Record<string, unknown>;
+    expect(meta).toMatchObject({
+      license: 'apache-2.0',
+      pipeline_tag: 'tabular-classification',
+      datasets: ['data/train.parquet', 'data/eval.parquet'],
+      metrics: ['roc_auc', 'log_loss'],
+    });
+    const mi = (meta['model-index'] as { results: { metrics: { type: string; value: number }[] }[] }[])[0]!;
+    expect(mi.results[0]!.metrics[0]).toMatchObject({ type: 'roc_auc', value: 0.71 });
+  });
+
+  it('MCT JSON uses only Model Card Toolkit fields, with string metric values', () => {
+    const card = buildModelCard({ ...base, config: cardConfig(), evalReport: evalReport() });
+    const json = modelCardToolkitJson(card) as {
+      model_details: { version: { date: string } };
+      quantitative_analysis: { performance_metrics: { value: unknown; slice?: string }[] };
+    };
+    expect(Object.keys(json).sort()).toEqual([
+      'considerations',
+      'model_details',
+      'model_parameters',
+      'quantitative_analysis',
+      'schema_version',
+    ]);
+    expect(json.model_details.version.date).toBe('2026-11-24');
+    expect(json.quantitative_analysis.performance_metrics.every((m) => typeof m.value === 'string')).toBe(
+      true,
+    );
+    expect(json.quantitative_analysis.performance_metrics.some((m) => m.slice === 'origin = ORD')).toBe(true);
+  });
+
+  it('writes both files and returns the markdown hash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-card-'));
+    try {
+      const card = buildModelCard({ ...base, config: cardConfig(), evalReport: evalReport() });
+      const written = await writeModelCard(dir, card);
+      expect(await readFile(written.markdownPath, 'utf8')).toBe(written.markdown);
+      expect(JSON.parse(await readFile(written.jsonPath, 'utf8'))).toEqual(written.json);
+      expect(written.sha256).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,341 @@
+/** Renders a ModelCard as MODEL_CARD.md (Hugging Face front matter + Markdown) and Model Card Toolkit JSON. */
+import { stringify } from 'yaml';
+import type { CardMetric, ModelCard } from './build.js';
+
+const PIPELINE_TAG: Record<ModelCard['task'], string> = {
+  binary: 'tabular-classification',
+  multiclass: 'tabular-classification',
+  regression: 'tabular-regression',
+};
+
+const fmt = (v: number | null | undefined, digits = 4): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v.toFixed(digits)).toString();
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** Hugging Face model card metadata (the YAML front matter). */
+export function huggingFaceMetadata(card: ModelCard): Record<string, unknown> {
+  const meta: Record<string, unknown> = {};
+  if (card.license) meta.license = card.license;
+  meta.pipeline_tag = PIPELINE_TAG[card.task];
+  meta.tags = [...new Set(['slipway', 'tfjs', 'tabular', ...card.tags])];
+  const datasets = card.training.datasets.map((d) => d.path);
+  if (card.evaluation && !datasets.includes(card.evaluation.dataset.path))
+    datasets.push(card.evaluation.dataset.path);
+  if (datasets.length > 0) meta.datasets = datasets;
+  if (card.evaluation && card.evaluation.metrics.length > 0) {
+    meta.metrics = card.evaluation.metrics.map((m) => m.name);
+    meta['model-index'] = [
+      {
+        name: card.name,
+        results: [
+          {
+            task: {
+              type: PIPELINE_TAG[card.task],
+              name: card.task === 'regression' ? 'Tabular regression' : 'Tabular classification',
+            },
+            dataset: {
+              type: card.evaluation.dataset.path,
+              name: `${card.name} evaluation split (${card.evaluation.dataset.rows} rows)`,
+              split: 'eval',
+              ...(card.evaluation.dataset.md5 ? { revision: card.evaluation.dataset.md5 } : {}),
+            },
+            metrics: card.evaluation.metrics.map((m) => ({
+              type: m.name,
+              value: Number(m.value.toFixed(6)),
+              name: metricLabel(m),
+              verified: false,
+            })),
+          },
+        ],
+      },
+    ];
+  }
+  return meta;
+}
+
+function metricLabel(m: CardMetric): string {
+  if (!m.ci) return m.name;
+  return `${m.name} (${Math.round(m.ci.confidence * 100)}% CI ${fmt(m.ci.low)}–${fmt(m.ci.high)})`;
+}
+
+function list(items: string[], empty: string): string {
+  return items.length > 0 ? items.map((i) => `- ${i}`).join('\n') : empty;
+}
+
+const MISSING = '_Not provided._';
+
+function missingNote(card: ModelCard, field: string): string {
+  const m = card.missing.find((x) => x.field === field);
+  return m ? `_Missing: set ${m.source}._` : MISSING;
+}
+
+export function renderModelCardMarkdown(card: ModelCard): string {
+  const out: string[] = [];
+  out.push(`---\n${stringify(huggingFaceMetadata(card), { lineWidth: 0 })}---`, '');
+  out.push(`# Model card: ${card.name}${card.version ? ` v${card.version}` : ''}`, '');
+  out.push(card.description ?? missingNote(card, 'description'), '');
+
+  out.push('## Model details', '');
+  out.push(
+    [
+      `| | |`,
+      `| --- | --- |`,
+      `| Name | \`${card.name}\` |`,
+      `| Registry version | ${card.version ?? '_not registered_'} |`,
+      `| Aliases | ${card.aliases.length > 0 ? card.aliases.map((a) => `\`${a}\``).join(', ') : 'none'} |`,
+      `| Task | ${card.task}${card.classes ? ` (classes ${card.classes.map(String).join(', ')})` : ''}${card.threshold !== null ? `, decision threshold ${card.threshold}` : ''} |`,
+      `| Architecture | ${card.architecture} |`,
+      `| Inputs | ${card.inputs.map((i) => `\`${i.name}\` (${i.kind})`).join(', ')} |`,
+      `| Label | \`${card.label}\` |`,
+      `| Package hash | \`${card.packageHash}\` |`,
+      `| License | ${card.license ?? '_missing_'} |`,
+      `| Owners | ${card.owners.length > 0 ? card.owners.join(', ') : '_missing_'} |`,
+      `| Trained by | ${card.lineage.actor ?? '_unknown_'} |`,
+      `| Card generated | ${card.generatedAt} |`,
+    ].join('\n'),
+    '',
+  );
+
+  out.push('## Intended use', '');
+  out.push(card.intendedUse ?? missingNote(card, 'intended use'), '');
+  out.push('### Out-of-scope use', '');
+  out.push(list(card.outOfScope, missingNote(card, 'out-of-scope use')), '');
+
+  out.push('## Training data', '');
+  const ds = card.training.datasets;
+  if (ds.length > 0) {
+    out.push('| role | path | md5 | rows |', '| --- | --- | --- | ---: |');
+    for (const d of ds) out.push(`| ${d.name} | \`${d.path}\` | \`${d.md5}\` | ${d.rows ?? '—'} |`);
+    out.push('');
+  } else out.push('_No datasets recorded in lineage.json._', '');
+  const p = card.training.profile;
+  out.push(
+    `- Rows profiled: ${p.rows ?? missingNote(card, 'training rows')}`,
+    `- Time range: ${p.timeRange ? `${p.timeRange.from} – ${p.timeRange.to} (column \`${p.timeRange.column}\`)` : missingNote(card, 'training time range')}`,
+    `- Training: backend ${card.training.backend}, seed ${card.training.seed}, ${card.training.startedAt} – ${card.training.endedAt}`,
+    '',
+  );
+  if (p.columns.length > 0) {
+    out.push(
+      'Profile summary:',
+      '',
+      '| column | kind | missing | distinct | min | max | mean |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const c of p.columns) {
+      const b = (v: number | string | null) => (v === null ? '—' : typeof v === 'number' ? fmt(v) : esc(v));
+      out.push(
+        `| \`${c.name}\` | ${c.kind ?? '—'} | ${c.missing ?? '—'} | ${c.distinct ?? '—'} | ${b(c.min)} | ${b(c.max)} | ${fmt(c.mean)} |`,
+      );
+    }
+    out.push('');
+  } else out.push(missingNote(card, 'training data profile'), '');
+
+  out.push('## Evaluation', '');
+  const e = card.evaluation;
+  if (!e) out.push(missingNote(card, 'evaluation'), '');
+  else {
+    out.push(
+      `Verdict: **${e.verdict.toUpperCase()}** on \`${e.dataset.path}\` (${e.dataset.rows} rows${e.dataset.md5 ? `, md5 \`${e.dataset.md5}\`` : ''}), ` +
+        (e.baseline
+          ? `compared with \`${e.baseline.name}\` v${e.baseline.version ?? '?'}${e.baseline.alias ? ` (${e.baseline.alias})` : ''}.`
+          : 'first model: no baseline, absolute thresholds only.'),
+      '',
+    );
+    const conf = e.bootstrap ? `${Math.round(e.bootstrap.confidence * 100)}% CI` : 'CI';
+    out.push(`| metric | value | ${conf} | baseline | Δ |`, '| --- | ---: | --- | ---: | ---: |');
+    for (const m of e.metrics) {
+      out.push(
+        `| ${m.name}${m.greaterIsBetter ? ' ↑' : ' ↓'} | ${fmt(m.value)} | ${m.ci ? `${fmt(m.ci.low)} – ${fmt(m.ci.high)}` : '—'} | ${fmt(m.baseline)} | ${m.delta === null ? '—' : (m.delta >= 0 ? '+' : '') + fmt(m.delta)} |`,
+      );
+    }
+    if (e.bootstrap)
+      out.push(
+        '',
+        `Intervals: percentile bootstrap, ${e.bootstrap.resamples} resamples, seed ${e.bootstrap.seed}.`,
+      );
+    out.push('', '### Gates', '');
+    if (e.gates.length === 0) out.push('_No gates configured._');
+    for (const gr of e.gates)
+      out.push(`- ${gr.passed ? '✅' : '❌'} \`${gr.metric}\` ${gr.rule}: ${esc(gr.reason)}`);
+    out.push('', '### Slices', '');
+    if (e.worstSlices.length === 0) out.push(missingNote(card, 'slice metrics'));
+    else {
+      const names = [...new Set(e.worstSlices.flatMap((s) => Object.keys(s.metrics)))].slice(0, 4);
+      out.push(`Worst ${e.worstSlices.length} of ${e.sliceCount} slices:`, '');
+      out.push(
+        `| slice | support | ${names.join(' | ')} |`,
+        `| --- | ---: | ${names.map(() => '---:').join(' | ')} |`,
+      );
+      for (const s of e.worstSlices)
+        out.push(
+          `| ${esc(s.slice)} | ${s.support} | ${names.map((n) => fmt(s.metrics[n] ?? null)).join(' | ')} |`,
+        );
+    }
+    out.push('', '### Fairness', '');
+    if (!e.fairness) out.push(missingNote(card, 'fairness analysis'));
+    else {
+      const f = e.fairness;
+      out.push(
+        `Sensitive attribute \`${f.sensitive}\`: demographic parity difference ${fmt(f.demographicParityDifference)}, equalized odds difference ${fmt(f.equalizedOddsDifference)}.`,
+        '',
+        '| group | support | selection rate | TPR | FPR |',
+        '| --- | ---: | ---: | ---: | ---: |',
+        ...f.groups.map(
+          (gr) =>
+            `| ${esc(gr.group)} | ${gr.support} | ${fmt(gr.selectionRate)} | ${fmt(gr.tpr)} | ${fmt(gr.fpr)} |`,
+        ),
+      );
+    }
+    out.push('');
+  }
+
+  out.push('## Top features', '');
+  if (card.topFeatures.length === 0) out.push(missingNote(card, 'top features'), '');
+  else {
+    out.push('| feature | mean abs SHAP | permutation importance |', '| --- | ---: | ---: |');
+    for (const f of card.topFeatures)
+      out.push(`| \`${f.feature}\` | ${fmt(f.meanAbsShap)} | ${fmt(f.permutation)} |`);
+    out.push('');
+  }
+
+  out.push('## Limitations', '', list(card.limitations, missingNote(card, 'limitations')), '');
+  out.push(
+    '## Ethical considerations',
+    '',
+    list(card.ethicalConsiderations, missingNote(card, 'ethical considerations')),
+    '',
+  );
+  out.push('## Risk category (EU AI Act)', '');
+  out.push(
+    card.riskCategory
+      ? `**${card.riskCategory.term}** (declared in the project config as \`${card.riskCategory.level}\`). ${card.riskCategory.note} This is the provider's declaration, not a legal assessment.`
+      : missingNote(card, 'risk category (EU AI Act)'),
+    '',
+  );
+
+  out.push('## Lineage', '');
+  const l = card.lineage;
+  out.push(
+    `- Data: ${l.datasets.map((d) => `${d.name} \`${d.md5}\``).join(', ') || '—'}`,
+    `- Code: ${l.code.commit ? `\`${l.code.commit}\`${l.code.branch ? ` on ${l.code.branch}` : ''}${l.code.dirty ? ' (uncommitted changes)' : ''}` : '_no commit recorded_'}${l.code.remoteUrl ? ` (${l.code.remoteUrl})` : ''}`,
+    `- Config: \`${l.configHash}\` (file \`${l.configFileHash}\`)`,
+    `- Run: ${l.runId ?? '—'}${l.ci?.runUrl ? ` ([CI run](${l.ci.runUrl}))` : ''}`,
+    `- Package: \`${card.packageHash}\``,
+    `- Registry: ${card.version ? `${card.name} v${card.version}` : '_not registered_'}`,
+    `- Parent model: ${l.parent ? `${l.parent.name} v${l.parent.version}` : 'none'}`,
+    `- Slipway ${l.slipwayVersion}`,
+    '',
+  );
+
+  out.push('## Approvals and promotions', '');
+  if (card.approvals.length === 0 && card.promotions.length === 0)
+    out.push('_None recorded in the audit log yet._');
+  for (const a of card.approvals) out.push(`- Approved \`${a.action}\` by ${a.actor} at ${a.at}`);
+  for (const pr of card.promotions)
+    out.push(
+      `- Promoted to \`${pr.alias}\` by ${pr.actor} at ${pr.at}${pr.previousVersion ? ` (replacing v${pr.previousVersion})` : ''}`,
+    );
+  out.push('');
+
+  out.push('## Missing information', '');
+  out.push(
+    card.missing.length === 0
+      ? 'Nothing: every section has a source.'
+      : card.missing.map((m) => `- **${m.field}**: ${m.source}`).join('\n'),
+    '',
+  );
+  return out.join('\n');
+}
+
+/** Model Card Toolkit JSON (schema v0.0.2): only its fields, with values as its schema types them. */
+export function modelCardToolkitJson(card: ModelCard): Record<string, unknown> {
+  const details: Record<string, unknown> = { name: card.name };
+  if (card.description) details.overview = card.description;
+  if (card.owners.length > 0) details.owners = card.owners.map((name) => ({ name }));
+  if (card.version) details.version = { name: card.version, date: card.generatedAt.slice(0, 10) };
+  if (card.license) details.licenses = [{ identifier: card.license }];
+  details.path = card.packageHash;
+  if (card.lineage.code.remoteUrl) details.references = [{ reference: card.lineage.code.remoteUrl }];
+
+  const data = card.training.datasets.map((d) => ({
+    name: `${d.name}: ${d.path}`,
+    description: `md5 ${d.md5}${d.rows !== undefined ? `, ${d.rows} rows` : ''}`,
+  }));
+  if (card.evaluation) {
+    data.push({
+      name: `eval: ${card.evaluation.dataset.path}`,
+      description: `${card.evaluation.dataset.md5 ? `md5 ${card.evaluation.dataset.md5}, ` : ''}${card.evaluation.dataset.rows} rows`,
+    });
+  }
+  const parameters: Record<string, unknown> = {
+    model_architecture: card.architecture,
+    data,
+    input_format: card.inputs.map((i) => `${i.name}: ${i.kind}`).join(', '),
+    output_format:
+      card.task === 'binary'
+        ? `probability of class ${String(card.classes?.[1] ?? 1)} (decision threshold ${card.threshold ?? 0.5})`
+        : card.task === 'multiclass'
+          ? `class probabilities over ${card.classes?.map(String).join(', ') ?? 'the classes'}`
+          : `predicted ${card.label}`,
+  };
+
+  const metrics: {
+    type: string;
+    value: string;
+    slice?: string;
+    confidence_interval?: { lower_bound: string; upper_bound: string };
+  }[] = [];
+  for (const m of card.evaluation?.metrics ?? []) {
+    metrics.push({
+      type: m.name,
+      value: String(m.value),
+      ...(m.ci
+        ? { confidence_interval: { lower_bound: String(m.ci.low), upper_bound: String(m.ci.high) } }
+        : {}),
+    });
+  }
+  for (const s of card.evaluation?.worstSlices ?? []) {
+    for (const [name, v] of Object.entries(s.metrics)) {
+      if (v !== null) metrics.push({ type: name, value: String(v), slice: s.slice });
+    }
+  }
+
+  const considerations: Record<string, unknown> = {};
+  if (card.intendedUse) considerations.use_cases = [{ description: card.intendedUse }];
+  if (card.outOfScope.length > 0 || card.limitations.length > 0) {
+    considerations.limitations = [
+      ...card.limitations.map((description) => ({ description })),
+      ...card.outOfScope.map((o) => ({ description: `Out of scope: ${o}` })),
+    ];
+  }
+  if (card.ethicalConsiderations.length > 0 || card.riskCategory) {
+    considerations.ethical_considerations = [
+      ...card.ethicalConsiderations.map((name) => ({ name })),
+      ...(card.riskCategory
+        ? [
+            {
+              name: `EU AI Act risk category: ${card.riskCategory.term}`,
+              mitigation_strategy: card.riskCategory.note,
+            },
+          ]
+        : []),
+    ];
+  }
+  if (card.evaluation?.baseline) {
+    considerations.tradeoffs = card.evaluation.metrics
+      .filter((m) => m.delta !== null)
+      .map((m) => ({
+        description: `${m.name} ${m.delta! >= 0 ? '+' : ''}${fmt(m.delta)} vs ${card.evaluation!.baseline!.name} v${card.evaluation!.baseline!.version ?? '?'}`,
+      }));
+  }
+
+  return {
+    schema_version: '0.0.2',
+    model_details: details,
+    model_parameters: parameters,
+    quantitative_analysis: { performance_metrics: metrics },
+    considerations,
+  };
+}
