@@ -1,1 +1,56 @@
+export {
+  availableBackends,
+  BACKEND_NAMES,
+  type BackendAvailability,
+  type BackendChoice,
+  type BackendName,
+  type ConcreteBackend,
+  currentBackend,
+  ensureBackend,
+  selectBackend,
+} from './backend.js';
+export { LOCK_FILE, type LockFile, readLock, type TrainInputs, type TrainLockEntry } from './cache.js';
 export * from './contract.js';
+export { PackageError } from './errors.js';
+export { type ApplyOptions, applyFeatures, type FeatureMatrix } from './features/apply.js';
+export { customCodeHash, fitFeatures } from './features/fit.js';
+export {
+  type CustomTransform,
+  type DatetimePart,
+  FEATURES_SCHEMA,
+  type FeaturesJson,
+  type FittedFeature,
+} from './features/types.js';
+export { rocAuc } from './metrics.js';
+export { buildModel } from './model.js';
+export {
+  loadModelPackage,
+  MANIFEST_FILE,
+  packageHash,
+  serializeModel,
+  verifyModelPackage,
+  writeModelPackage,
+} from './package/files.js';
+export {
+  type ModelJson,
+  modelFromParts,
+  openModelPackage,
+  type PackageParts,
+  predictMatrix,
+} from './package/open.js';
+export {
+  type PredictBatchOptions,
+  type PredictBatchResult,
+  predictBatch,
+  predictionColumns,
+} from './predict.js';
+export {
+  type ModelFactory,
+  type ModelFactoryContext,
+  registeredModels,
+  registeredTransforms,
+  registerModel,
+  registerTransform,
+} from './registry.js';
+export { type TrainOptions, type TrainResult, train } from './train.js';
+export { type EpochLogs, trainModel } from './trainer.js';

@@ -4,7 +4,10 @@ export const modelSection = z.strictObject({
   /** Registered model name (defaults to `project.name`). */
   name: z.string().optional(),
   task: z.enum(['binary', 'multiclass', 'regression']),
-  type: z.enum(['linear', 'mlp']).default('mlp'),
+  /** linear: logistic/linear regression; mlp: hidden layers; custom: a registered `registerModel` factory. */
+  type: z.enum(['linear', 'mlp', 'custom']).default('mlp'),
+  /** With type 'custom': the name given to `registerModel(name, (ctx) => tf.LayersModel)`. */
+  factory: z.string().min(1).optional(),
   hidden: z.array(z.int().min(1).max(4096)).default([64, 32]),
   activation: z.enum(['relu', 'tanh', 'elu', 'sigmoid']).default('relu'),
   dropout: z.number().min(0).max(0.95).default(0),

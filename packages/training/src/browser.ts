@@ -1,0 +1,16 @@
+/**
+ * The browser-safe surface: apply features.json and predict from package files already in memory.
+ * Nothing reachable from here imports a Node API (tests/training-browser-safe.test.ts checks the bundle).
+ */
+export * from './contract.js';
+export { PackageError } from './errors.js';
+export { type ApplyOptions, applyFeatures, type FeatureMatrix } from './features/apply.js';
+export { FEATURES_SCHEMA, type FeaturesJson, type FittedFeature } from './features/types.js';
+export {
+  type ModelJson,
+  modelFromParts,
+  openModelPackage,
+  type PackageParts,
+  predictMatrix,
+} from './package/open.js';
+export { registerTransform } from './registry.js';

@@ -1,0 +1,115 @@
+/**
+ * A model package in memory → a LoadedModelPackage that predicts. Shared by the Node loader and by a
+ * browser that fetched the package files itself; no Node API here.
+ */
+import type { Lineage, ModelPackageManifest } from '@slipway/core';
+import type { Table } from '@slipway/data';
+import * as tf from '@tensorflow/tfjs';
+import type { LoadedModelPackage, Predictions, Row, Signature } from '../contract.js';
+import { PackageError } from '../errors.js';
+import { applyFeatures } from '../features/apply.js';
+import type { FeaturesJson } from '../features/types.js';
+
+/** model.json as written by Slipway (the layout tfjs's own file writer uses). */
+export interface ModelJson {
+  modelTopology: tf.io.ModelArtifacts['modelTopology'];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+export interface PackageParts {
+  dir: string;
+  manifest: ModelPackageManifest;
+  signature: Signature;
+  lineage: Lineage;
+  features: FeaturesJson;
+  profile: unknown;
+  modelJson: ModelJson;
+  /** The bytes of weights.bin. */
+  weights: ArrayBuffer;
+}
+
+const CHUNK = 8192;
+
+/** Rebuilds the tfjs model from model.json + weights.bin bytes (what tf.loadLayersModel does over HTTP). */
+export async function modelFromParts(modelJson: ModelJson, weights: ArrayBuffer): Promise<tf.LayersModel> {
+  const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: specs,
+      weightData: weights,
+      ...(modelJson.format ? { format: modelJson.format } : {}),
+      ...(modelJson.generatedBy ? { generatedBy: modelJson.generatedBy } : {}),
+    }),
+  );
+}
+
+/** Runs the model over a feature matrix in chunks and shapes the output as Predictions. */
+export function predictMatrix(
+  model: tf.LayersModel,
+  signature: Signature,
+  matrix: Float32Array,
+  rows: number,
+  width: number,
+): Predictions {
+  const units = signature.task === 'multiclass' ? (signature.classes?.length ?? 0) : 1;
+  const raw = new Float32Array(rows * units);
+  for (let start = 0; start < rows; start += CHUNK) {
+    const n = Math.min(CHUNK, rows - start);
+    const out = tf.tidy(() => {
+      const x = tf.tensor2d(matrix.subarray(start * width, (start + n) * width), [n, width]);
+      return (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    });
+    raw.set(out, start * units);
+  }
+  if (signature.task !== 'multiclass')
+    return { task: signature.task, n: rows, values: Float64Array.from(raw) };
+  const values = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    for (let k = 1; k < units; k++) if (raw[i * units + k]! > raw[i * units + best]!) best = k;
+    values[i] = best;
+  }
+  return { task: 'multiclass', n: rows, values, probabilities: Float64Array.from(raw) };
+}
+
+export async function openModelPackage(parts: PackageParts): Promise<LoadedModelPackage> {
+  let model: tf.LayersModel | null;
+  try {
+    model = await modelFromParts(parts.modelJson, parts.weights);
+  } catch (err) {
+    throw new PackageError(
+      'MODEL_PACKAGE_CORRUPT',
+      `${parts.dir}/model.json: tfjs could not build the model (${(err as Error).message})`,
+      { hint: 'the package is damaged or was written by an incompatible version; retrain it' },
+    );
+  }
+  const { signature, features } = parts;
+  const predict = (input: Table | Row[], source: string): Predictions => {
+    if (!model) throw new PackageError('MODEL_DISPOSED', `${parts.dir}: the model was disposed`, {});
+    const { matrix, rows, width } = applyFeatures(features, input, { source });
+    return predictMatrix(model, signature, matrix, rows, width);
+  };
+  return {
+    dir: parts.dir,
+    manifest: parts.manifest,
+    signature,
+    lineage: parts.lineage,
+    features,
+    profile: parts.profile,
+    hash: parts.manifest.hash,
+    async predictTable(table: Table) {
+      return predict(table, 'input table');
+    },
+    async predictRows(rows: Row[]) {
+      return predict(rows, 'input rows');
+    },
+    dispose() {
+      model?.dispose();
+      model = null;
+    },
+  };
+}

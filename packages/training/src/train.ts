@@ -1,0 +1,472 @@
+/**
+ * `slipway train`: read the training split, fit the features on it, train, and write a content-addressed
+ * model package, unless `slipway.lock` says the same inputs already produced one.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import {
+  ciFacts,
+  type DatasetRef,
+  didYouMean,
+  gitFacts,
+  hashBytes,
+  hashFile,
+  LINEAGE_SCHEMA,
+  type Lineage,
+  type LoadedConfig,
+  type Progress,
+  resolveProjectPath,
+  SLIPWAY_VERSION,
+  SlipwayError,
+  silentProgress,
+} from '@slipway/core';
+import * as data from '@slipway/data';
+import { describeDataset, readTable } from '@slipway/data';
+import type { MetricPoint, Store } from '@slipway/tracking';
+import { type BackendChoice, selectBackend } from './backend.js';
+import { inputsHash, readLock, type TrainInputs, writeTrainEntry } from './cache.js';
+import { SIGNATURE_SCHEMA, type Signature } from './contract.js';
+import { applyFeatures } from './features/apply.js';
+import { customCodeHash, fitFeatures } from './features/fit.js';
+import { encodeLabels, unseenClasses } from './labels.js';
+import { buildModel, outputShape } from './model.js';
+import { verifyModelPackage, writeModelPackage } from './package/files.js';
+import { profileWithData, summarize } from './profile.js';
+import { mulberry32, shuffle } from './random.js';
+import { getModelFactory } from './registry.js';
+import { trainModel } from './trainer.js';
+
+export interface TrainOptions {
+  loaded: LoadedConfig;
+  progress?: Progress;
+  /** Tracking store: a run with params, dataset inputs, per-epoch metrics and the package as an artifact. */
+  store?: Store;
+  /** Retrain even when slipway.lock says the inputs are unchanged. */
+  force?: boolean;
+  /** Overrides `training.backend`. */
+  backend?: string;
+  /** Write the package here instead of `<root>/.slipway/packages/<hash prefix>/`. */
+  outDir?: string;
+}
+
+export interface TrainResult {
+  packageDir: string;
+  /** True when an existing package was reused. */
+  cached: boolean;
+  hash: string;
+  lineage: Lineage;
+  runId: string | null;
+  metrics: Record<string, number>;
+  /** The backend that ran (or would have run) and any note about it. */
+  backend: BackendChoice;
+  /** Training throughput (0 when cached). */
+  samplesPerSecond: number;
+}
+
+/** DVC md5 + a ≤36-character digest; from @slipway/data's `dataDigest` when that exists. */
+async function digestOf(path: string): Promise<{ md5: string; digest: string }> {
+  const fn = (data as unknown as { dataDigest?: (p: string) => Promise<{ md5: string; digest: string }> })
+    .dataDigest;
+  if (typeof fn === 'function') {
+    const d = await fn(path);
+    return { md5: d.md5, digest: d.digest.slice(0, 36) };
+  }
+  const md5 = await hashFile(path, 'md5');
+  return { md5, digest: md5 };
+}
+
+function projectRelative(root: string, path: string): string {
+  const rel = relative(root, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split(sep).join('/');
+}
+
+function codeHash(loaded: LoadedConfig): string | null {
+  const { config } = loaded;
+  const features = customCodeHash(config.features);
+  if (config.model.type !== 'custom') return features;
+  const factory = getModelFactory(config.model.factory ?? '');
+  return hashBytes(
+    `${features ?? ''}\nmodel:${config.model.factory}\0${factory?.toString() ?? '<unregistered>'}`,
+  );
+}
+
+function classWeightsFor(
+  spec: LoadedConfig['config']['training']['classWeight'],
+  classes: (string | number)[] | null,
+  y: Float32Array,
+  rows: Uint32Array,
+): Float32Array | null {
+  if (!spec || !classes) return null;
+  const k = classes.length;
+  const weights = new Float32Array(k).fill(1);
+  if (spec === 'balanced') {
+    const counts = new Float64Array(k);
+    for (const r of rows) counts[y[r]!]!++;
+    for (let c = 0; c < k; c++) weights[c] = counts[c]! > 0 ? rows.length / (k * counts[c]!) : 1;
+    return weights;
+  }
+  for (const [name, w] of Object.entries(spec)) {
+    const c = classes.findIndex((v) => String(v) === name);
+    if (c < 0) {
+      throw new SlipwayError(
+        'CONFIG_INVALID',
+        `training.classWeight: "${name}" is not a class of the label${didYouMean(name, classes.map(String))}`,
+        { hint: `classes are: ${classes.join(', ')}` },
+      );
+    }
+    weights[c] = w;
+  }
+  return weights;
+}
+
+function flatParams(loaded: LoadedConfig): Record<string, string | number | boolean | null> {
+  const { model, training } = loaded.config;
+  const params: Record<string, string | number | boolean | null> = {
+    'model.task': model.task,
+    'model.type': model.type,
+    'model.hidden': model.type === 'mlp' ? model.hidden.join(',') : null,
+    'model.activation': model.activation,
+    'model.dropout': model.dropout,
+    'model.batchNorm': model.batchNorm,
+    'training.epochs': training.epochs,
+    'training.batchSize': training.batchSize,
+    'training.learningRate': training.learningRate,
+    'training.optimizer': training.optimizer,
+    'training.seed': training.seed,
+    'training.validationSplit': training.validationSplit,
+    'training.earlyStopping': training.earlyStopping
+      ? `${training.earlyStopping.monitor}/${training.earlyStopping.patience}`
+      : null,
+    'training.classWeight':
+      training.classWeight === undefined
+        ? null
+        : typeof training.classWeight === 'string'
+          ? training.classWeight
+          : JSON.stringify(training.classWeight),
+    'training.maxRows': training.maxRows ?? null,
+    features: loaded.config.features.map((f) => `${f.as ?? f.column}:${f.transform}`).join(','),
+  };
+  if (model.type === 'custom') params['model.factory'] = model.factory ?? null;
+  return params;
+}
+
+async function cachedResult(
+  root: string,
+  inputs: TrainInputs,
+  backend: BackendChoice,
+  progress: Progress,
+): Promise<TrainResult | null> {
+  const entry = (await readLock(root)).stages.train;
+  if (!entry || entry.inputsHash !== inputsHash(inputs)) return null;
+  const dir = isAbsolute(entry.package) ? entry.package : resolve(root, entry.package);
+  try {
+    const { manifest, bytes } = await verifyModelPackage(dir);
+    if (manifest.hash !== entry.hash) return null;
+    const lineage = JSON.parse(bytes.get('lineage.json')!.toString('utf8')) as Lineage;
+    progress.line(
+      `train: inputs unchanged since ${entry.at}; reusing ${projectRelative(root, dir)} (--force retrains)`,
+    );
+    return {
+      packageDir: dir,
+      cached: true,
+      hash: manifest.hash,
+      lineage,
+      runId: entry.runId,
+      metrics: entry.metrics,
+      backend,
+      samplesPerSecond: 0,
+    };
+  } catch {
+    // A missing or damaged package is not an error here: the stage simply runs again.
+    return null;
+  }
+}
+
+/** Moves the finished temp directory to its final place; an existing package there is replaced. */
+async function place(tmp: string, final: string): Promise<void> {
+  if (existsSync(final)) {
+    const entries = await readdir(final);
+    if (entries.length > 0 && !entries.includes('manifest.json')) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new SlipwayError('OUT_DIR_NOT_EMPTY', `${final}: exists and is not a model package`, {
+        hint: 'pass an empty or new directory to --out',
+      });
+    }
+    const old = `${final}.old-${randomBytes(4).toString('hex')}`;
+    await rename(final, old);
+    await rename(tmp, final);
+    await rm(old, { recursive: true, force: true });
+    return;
+  }
+  await mkdir(resolve(final, '..'), { recursive: true });
+  await rename(tmp, final);
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { loaded, store } = options;
+  const { config, root } = loaded;
+  const progress = options.progress ?? silentProgress;
+  const startedAt = new Date();
+  const backend = await selectBackend(options.backend ?? config.training.backend);
+  if (backend.note) progress.line(`backend: ${backend.note}`);
+
+  const trainPath = resolveProjectPath(root, config.data.train);
+  const evalPath = resolveProjectPath(root, config.data.eval);
+  const label = config.data.label;
+  const [trainInfo, evalInfo] = [await describeDataset(trainPath), await describeDataset(evalPath)];
+  for (const [info, role] of [
+    [trainInfo, 'train'],
+    [evalInfo, 'eval'],
+  ] as const) {
+    const names = info.columns.map((c) => c.name);
+    if (!names.includes(label)) {
+      throw new SlipwayError(
+        'LABEL_COLUMN_MISSING',
+        `${info.path}: has no label column "${label}" (data.label, ${role} split)${didYouMean(label, names)}`,
+        { hint: `set data.label to one of its columns: ${names.join(', ')}` },
+      );
+    }
+  }
+  const digests = { train: await digestOf(trainPath), eval: await digestOf(evalPath) };
+  const customHash = codeHash(loaded);
+  const outDir = options.outDir ? resolve(loaded.root, options.outDir) : null;
+  const inputs: TrainInputs = {
+    datasets: {
+      train: { path: projectRelative(root, trainPath), md5: digests.train.md5 },
+      eval: { path: projectRelative(root, evalPath), md5: digests.eval.md5 },
+    },
+    configHash: loaded.configHash,
+    configFileHash: loaded.fileHash,
+    customCodeHash: customHash,
+    slipwayVersion: SLIPWAY_VERSION,
+    backend: backend.name,
+    outDir: outDir ? projectRelative(root, outDir) : null,
+  };
+  if (!options.force) {
+    const hit = await cachedResult(root, inputs, backend, progress);
+    if (hit) return hit;
+  }
+
+  // Read only the columns the model needs: the features' inputs and the label.
+  const featureColumns = [...new Set(config.features.map((f) => f.column))];
+  const known = trainInfo.columns.map((c) => c.name);
+  for (const [i, f] of config.features.entries()) {
+    if (!known.includes(f.column)) {
+      throw new SlipwayError(
+        'FEATURE_COLUMN_MISSING',
+        `${trainPath}: has no column "${f.column}" (features[${i}].column)${didYouMean(f.column, known)}`,
+        { hint: `its columns are: ${known.join(', ')}` },
+      );
+    }
+  }
+  const reading = progress.task('read training split', { unit: 'rows' });
+  let table: Awaited<ReturnType<typeof readTable>> | null = await readTable(trainPath, {
+    columns: [...featureColumns, label],
+    ...(config.training.maxRows !== undefined
+      ? { sampleRows: config.training.maxRows, seed: config.training.seed }
+      : {}),
+  });
+  reading.set(table.rowCount);
+  reading.done(`${table.rowCount.toLocaleString('en-US')} rows from ${projectRelative(root, trainPath)}`);
+  const n = table.rowCount;
+  if (n === 0) {
+    throw new SlipwayError('EMPTY_TRAINING_SPLIT', `${trainPath}: the training split has no rows`, {
+      hint: 'check data.train (and the split that produced it)',
+    });
+  }
+
+  const { y, classes } = encodeLabels(table, label, config.model.task, config.model.classes, trainPath);
+  if (classes) {
+    const evalLabels = await readTable(evalPath, { columns: [label] });
+    const unseen = unseenClasses(evalLabels, label, classes);
+    if (unseen.length > 0) {
+      throw new SlipwayError(
+        'CLASS_UNSEEN_IN_TRAIN',
+        `${evalPath}: label "${label}" has class(es) that the training split does not: ${unseen.slice(0, 10).join(', ')}`,
+        {
+          hint: `the model can only predict ${classes.join(', ')}; add rows of those classes to the training data, list them in model.classes, or drop them from the eval split`,
+        },
+      );
+    }
+  }
+
+  // Seeded validation split; both index lists sorted so that fitting reads rows in file order.
+  const order = shuffle(
+    Uint32Array.from({ length: n }, (_, i) => i),
+    mulberry32(config.training.seed ^ 0x51),
+  );
+  const nVal = Math.floor(n * config.training.validationSplit);
+  const valRows = order.slice(n - nVal).sort();
+  const trainRows = order.slice(0, n - nVal).sort();
+
+  const features = fitFeatures(config.features, table, trainRows, projectRelative(root, trainPath));
+  const { matrix, width } = applyFeatures(features, table, { source: projectRelative(root, trainPath) });
+  const profile =
+    (await profileWithData(trainPath, [...featureColumns, label])) ?? summarize(table, trainRows);
+  table = null; // from here on the Float32 matrix is the only copy of the data
+
+  const { units } = outputShape(config.model.task, classes);
+  const model = buildModel({ model: config.model, inputWidth: width, classes, seed: config.training.seed });
+  const name = config.model.name ?? config.project.name;
+  const git = await gitFacts(root);
+  const ci = await ciFacts();
+
+  let runId: string | null = null;
+  if (store) {
+    const experiment = await store.getOrCreateExperiment(name);
+    const run = await store.createRun(experiment.id, {
+      name: `train-${startedAt.toISOString().replace(/[:.]/g, '-')}`,
+      tags: {
+        'slipway.stage': 'train',
+        'slipway.backend': backend.name,
+        ...(git.commit ? { 'mlflow.source.git.commit': git.commit } : {}),
+      },
+      startTime: startedAt.getTime(),
+    });
+    runId = run.id;
+    const params = flatParams(loaded);
+    await store.logParams(
+      runId,
+      Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v === null ? 'none' : v])),
+    );
+    await store.logInputs(runId, [
+      {
+        name: 'train',
+        digest: digests.train.digest,
+        sourceType: 'local',
+        source: inputs.datasets.train!.path,
+        context: 'training',
+      },
+      {
+        name: 'eval',
+        digest: digests.eval.digest,
+        sourceType: 'local',
+        source: inputs.datasets.eval!.path,
+        context: 'eval',
+      },
+    ]);
+  }
+
+  const packagesDir = join(root, '.slipway', 'packages');
+  const tmp = join(
+    outDir ? resolve(outDir, '..') : packagesDir,
+    `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  try {
+    progress.line(
+      `train: ${trainRows.length.toLocaleString('en-US')} rows (${valRows.length.toLocaleString('en-US')} for validation), ${width} input features, backend ${backend.name}`,
+    );
+    const result = await trainModel({
+      model,
+      task: config.model.task,
+      x: matrix,
+      width,
+      y,
+      trainRows,
+      valRows,
+      units,
+      training: config.training,
+      classWeights: classWeightsFor(config.training.classWeight, classes, y, trainRows),
+      progress,
+      onEpoch: store
+        ? async (logs) => {
+            const now = Date.now();
+            const points: MetricPoint[] = Object.entries(logs.values)
+              .filter(([, v]) => Number.isFinite(v))
+              .map(([key, value]) => ({ key, value, step: logs.epoch, timestamp: now }));
+            await store.logMetrics(runId!, points);
+          }
+        : undefined,
+    });
+
+    const datasets: DatasetRef[] = [
+      {
+        name: 'train',
+        path: inputs.datasets.train!.path,
+        md5: digests.train.md5,
+        digest: digests.train.digest,
+        rows: n,
+      },
+      { name: 'eval', path: inputs.datasets.eval!.path, md5: digests.eval.md5, digest: digests.eval.digest },
+    ];
+    let actor: string | null = ci.actor;
+    if (!actor) {
+      try {
+        actor = userInfo().username;
+      } catch {
+        actor = null;
+      }
+    }
+    const lineage: Lineage = {
+      schema: LINEAGE_SCHEMA,
+      datasets,
+      code: { commit: git.commit, branch: git.branch, dirty: git.dirty, remoteUrl: git.remoteUrl },
+      configHash: loaded.configHash,
+      configFileHash: loaded.fileHash,
+      customCodeHash: customHash,
+      params: flatParams(loaded),
+      backend: backend.name,
+      seed: config.training.seed,
+      actor,
+      ci: ci.provider ? { runUrl: ci.runUrl, event: ci.event, prNumber: ci.prNumber } : null,
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      parent: null,
+      slipwayVersion: SLIPWAY_VERSION,
+      runId,
+    };
+    const signature: Signature = {
+      schema: SIGNATURE_SCHEMA,
+      name,
+      task: config.model.task,
+      inputs: features.inputs,
+      label,
+      classes,
+      threshold: config.model.task === 'binary' ? config.model.threshold : null,
+    };
+    const manifest = await writeModelPackage(tmp, {
+      name,
+      task: config.model.task,
+      model,
+      features,
+      signature,
+      lineage,
+      profile,
+    });
+    const packageDir = outDir ?? join(packagesDir, manifest.hash.slice(0, 12));
+    await place(tmp, packageDir);
+    if (store && runId) {
+      await store.logArtifact(runId, packageDir, 'model');
+      await store.setTags(runId, { 'slipway.package.hash': manifest.hash });
+      await store.setRunStatus(runId, 'FINISHED', Date.now());
+    }
+    await writeTrainEntry(root, {
+      inputs,
+      inputsHash: inputsHash(inputs),
+      package: projectRelative(root, packageDir),
+      hash: manifest.hash,
+      runId,
+      metrics: result.metrics,
+      at: new Date().toISOString(),
+    });
+    return {
+      packageDir,
+      cached: false,
+      hash: manifest.hash,
+      lineage,
+      runId,
+      metrics: result.metrics,
+      backend,
+      samplesPerSecond: result.samplesPerSecond,
+    };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    if (store && runId) await store.setRunStatus(runId, 'FAILED', Date.now()).catch(() => {});
+    throw err;
+  } finally {
+    model.dispose();
+  }
+}
