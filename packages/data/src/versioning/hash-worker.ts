@@ -1,0 +1,231 @@
+/**
+ * Hashing and verified copies, run in worker threads (and in-process for small jobs). Self-contained
+ * on purpose: Node loads this file directly in a worker, so it imports nothing but `node:` modules.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+
+/** Hash `path`; with `cacheDir`, also store the content under its md5 in the DVC cache. */
+export interface HashJob {
+  t: 'hash';
+  path: string;
+  cacheDir?: string;
+}
+
+/** Copy `src` to `dst` (temp file + rename) only if its content hashes to `expect`. */
+export interface CopyJob {
+  t: 'copy';
+  src: string;
+  dst: string;
+  expect: string;
+  mode: number;
+}
+
+export type Job = HashJob | CopyJob;
+
+export interface JobOk {
+  md5: string;
+  size: number;
+  ino: string;
+  mtimeNs: string;
+  mode: number;
+}
+export interface JobErr {
+  err: { code: string; message: string; path: string; actual?: string };
+}
+export type JobResult = JobOk | JobErr;
+
+const SMALL = 4 << 20;
+const CHUNK = 4 << 20;
+let buffer: Buffer | undefined;
+const madeDirs = new Set<string>();
+
+function ensureDir(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  madeDirs.add(dir);
+}
+
+function tempFor(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+export function objectPath(cacheDir: string, oid: string): string {
+  return `${cacheDir}/files/md5/${oid.slice(0, 2)}/${oid.slice(2)}`;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Streams `fd` through md5 in 4 MiB reads; `onBytes` reports progress. */
+function hashFd(fd: number, onBytes: (n: number) => void, out?: number): string {
+  const hash = createHash('md5');
+  buffer ??= Buffer.allocUnsafe(CHUNK);
+  let pending = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, 0, CHUNK, null);
+    if (n === 0) break;
+    const view = buffer.subarray(0, n);
+    hash.update(view);
+    if (out !== undefined) {
+      let off = 0;
+      while (off < n) off += writeSync(out, view, off, n - off);
+    }
+    pending += n;
+    if (pending >= 32 << 20) {
+      onBytes(pending);
+      pending = 0;
+    }
+  }
+  if (pending) onBytes(pending);
+  return hash.digest('hex');
+}
+
+function sameFile(a: { mtimeNs: bigint; size: bigint }, b: { mtimeNs: bigint; size: bigint }): boolean {
+  return a.mtimeNs === b.mtimeNs && a.size === b.size;
+}
+
+async function hashJob(job: HashJob, onBytes: (n: number) => void): Promise<JobOk> {
+  const fd = openSync(job.path, 'r');
+  try {
+    const before = fstatSync(fd, { bigint: true });
+    if (!before.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' });
+    const size = Number(before.size);
+    let md5: string;
+    if (size <= SMALL) {
+      const data = readFileSync(fd);
+      md5 = createHash('md5').update(data).digest('hex');
+      onBytes(size);
+      if (job.cacheDir) {
+        const obj = objectPath(job.cacheDir, md5);
+        if (!exists(obj)) {
+          ensureDir(dirname(obj));
+          const tmp = tempFor(obj);
+          writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
+          renameSync(tmp, obj);
+        }
+      }
+    } else if (job.cacheDir) {
+      // Copy (in the libuv pool, reflink when the filesystem can) while this thread hashes: one pass each.
+      ensureDir(`${job.cacheDir}/files/md5`);
+      const tmp = tempFor(`${job.cacheDir}/files/md5/incoming`);
+      const copying = copyFile(job.path, tmp).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      try {
+        md5 = hashFd(fd, onBytes);
+      } catch (err) {
+        await copying;
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      const copyErr = await copying;
+      if (copyErr) {
+        rmSync(tmp, { force: true });
+        throw copyErr;
+      }
+      const after = statSync(job.path, { bigint: true });
+      const tmpSize = statSync(tmp).size;
+      if (!sameFile(before, after) || tmpSize !== size) {
+        rmSync(tmp, { force: true });
+        throw Object.assign(new Error('the file changed while it was being added'), { code: 'ECHANGED' });
+      }
+      const obj = objectPath(job.cacheDir, md5);
+      if (exists(obj)) rmSync(tmp, { force: true });
+      else {
+        ensureDir(dirname(obj));
+        chmodSync(tmp, 0o444);
+        renameSync(tmp, obj);
+      }
+    } else {
+      md5 = hashFd(fd, onBytes);
+    }
+    return { md5, size, ino: String(before.ino), mtimeNs: String(before.mtimeNs), mode: Number(before.mode) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function copyJob(job: CopyJob, onBytes: (n: number) => void): JobOk | JobErr {
+  const fd = openSync(job.src, 'r');
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    ensureDir(dirname(job.dst));
+    const tmp = tempFor(job.dst);
+    const out = openSync(tmp, 'wx', job.mode);
+    let md5: string;
+    try {
+      md5 = hashFd(fd, onBytes, out);
+    } catch (err) {
+      closeSync(out);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    closeSync(out);
+    const want = job.expect.replace(/\.dir$/, '');
+    if (md5 !== want) {
+      rmSync(tmp, { force: true });
+      return {
+        err: {
+          code: 'MISMATCH',
+          message: `content hashes to ${md5}, not ${want}`,
+          path: job.src,
+          actual: md5,
+        },
+      };
+    }
+    renameSync(tmp, job.dst);
+    const written = statSync(job.dst, { bigint: true });
+    return {
+      md5,
+      size: Number(st.size),
+      ino: String(written.ino),
+      mtimeNs: String(written.mtimeNs),
+      mode: Number(written.mode),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function runJob(job: Job, onBytes: (n: number) => void): Promise<JobResult> {
+  try {
+    return job.t === 'hash' ? await hashJob(job, onBytes) : copyJob(job, onBytes);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const path = job.t === 'hash' ? job.path : job.src;
+    return { err: { code: e.code ?? 'EIO', message: e.message, path: e.path ?? path } };
+  }
+}
+
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', async (msg: { id: number; jobs: Job[] }) => {
+    const results: JobResult[] = [];
+    for (const job of msg.jobs) results.push(await runJob(job, (n) => port.postMessage({ progress: n })));
+    port.postMessage({ id: msg.id, results });
+  });
+}

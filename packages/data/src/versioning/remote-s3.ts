@@ -1,0 +1,199 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SlipwayError } from '@slipway/core';
+import type { RemoteConfig } from './config.js';
+
+/** An S3-compatible remote, `s3://bucket/prefix`, with DVC's `files/md5/xx/…` keys under the prefix. */
+export interface S3Remote {
+  config: RemoteConfig;
+  bucket: string;
+  prefix: string;
+  client: S3Client;
+  sdk: typeof import('@aws-sdk/client-s3');
+}
+
+const MAX_PUT = 5 * 1024 ** 3;
+
+export async function openS3Remote(config: RemoteConfig): Promise<S3Remote> {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(config.url);
+  if (!m) {
+    throw new SlipwayError(
+      'REMOTE_INVALID',
+      `remote "${config.name}": url "${config.url}" is not s3://bucket/path`,
+      {
+        hint: 'fix the url in .dvc/config',
+      },
+    );
+  }
+  const sdk = await import('@aws-sdk/client-s3');
+  const o = config.options;
+  const env = process.env;
+  const keyId = o.access_key_id ?? env.AWS_ACCESS_KEY_ID;
+  const secret = o.secret_access_key ?? env.AWS_SECRET_ACCESS_KEY;
+  const token = o.session_token ?? env.AWS_SESSION_TOKEN;
+  const client = new sdk.S3Client({
+    region: o.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(o.endpointurl ? { endpoint: o.endpointurl, forcePathStyle: true } : {}),
+    ...(keyId && secret
+      ? {
+          credentials: {
+            accessKeyId: keyId,
+            secretAccessKey: secret,
+            ...(token ? { sessionToken: token } : {}),
+          },
+        }
+      : {}),
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 120_000 },
+  });
+  return { config, bucket: m[1] as string, prefix: (m[2] as string).replace(/\/+$/, ''), client, sdk };
+}
+
+export function s3Key(r: S3Remote, oid: string): string {
+  return `${r.prefix ? `${r.prefix}/` : ''}files/md5/${oid.slice(0, 2)}/${oid.slice(2)}`;
+}
+
+function where(r: S3Remote): string {
+  return `remote "${r.config.name}" (${r.config.url}${r.config.options.endpointurl ? ` at ${r.config.options.endpointurl}` : ''})`;
+}
+
+/** Turns an SDK or network failure into an error that names the remote. */
+export function s3Error(r: S3Remote, err: unknown, doing: string): SlipwayError {
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? e.code ?? 'Error';
+  const msg = `${where(r)}: cannot ${doing}: ${name}${e.message && e.message !== name ? ` (${e.message})` : ''}`;
+  if (
+    status === 403 ||
+    /AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|CredentialsProviderError/.test(name)
+  )
+    return new SlipwayError('REMOTE_ACCESS_DENIED', msg, {
+      hint: 'check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the credentials in .dvc/config.local)',
+      cause: err,
+    });
+  if (name === 'NoSuchBucket')
+    return new SlipwayError('REMOTE_NOT_FOUND', msg, {
+      hint: `create bucket ${r.bucket} or fix the url`,
+      cause: err,
+    });
+  if (status === undefined || status >= 500)
+    return new SlipwayError('REMOTE_UNREACHABLE', msg, {
+      hint: 'check the network and the endpointurl/region of the remote in .dvc/config, then retry',
+      cause: err,
+    });
+  return new SlipwayError('REMOTE_ERROR', msg, { hint: 'see the message from the server', cause: err });
+}
+
+export async function s3Exists(r: S3Remote, oid: string): Promise<boolean> {
+  try {
+    await r.client.send(new r.sdk.HeadObjectCommand({ Bucket: r.bucket, Key: s3Key(r, oid) }));
+    return true;
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound' || e.name === 'NoSuchKey') return false;
+    throw s3Error(r, err, `check ${s3Key(r, oid)}`);
+  }
+}
+
+/**
+ * Uploads a cache object. One PUT with Content-MD5 is the commit: S3 stores the object whole or not
+ * at all, and refuses bytes that do not match the md5 (so a damaged cache object is never pushed).
+ */
+export async function s3Upload(r: S3Remote, oid: string, file: string): Promise<number> {
+  const body = await readFile(file);
+  if (body.length > MAX_PUT) {
+    throw new SlipwayError(
+      'OBJECT_TOO_LARGE',
+      `${file}: ${body.length} bytes is above the 5 GiB single-upload limit`,
+      {
+        hint: 'push this object with `dvc push` (multipart upload is not implemented yet)',
+      },
+    );
+  }
+  const md5 = oid.replace(/\.dir$/, '');
+  try {
+    await r.client.send(
+      new r.sdk.PutObjectCommand({
+        Bucket: r.bucket,
+        Key: s3Key(r, oid),
+        Body: body,
+        ContentLength: body.length,
+        ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+      }),
+    );
+  } catch (err) {
+    const e = err as { name?: string };
+    if (e.name === 'BadDigest' || e.name === 'InvalidDigest') {
+      throw new SlipwayError(
+        'CACHE_CORRUPT',
+        `cache object ${file} does not match its name ${oid}; it was not pushed`,
+        {
+          hint: 'delete the object and re-add or pull the data',
+        },
+      );
+    }
+    throw s3Error(r, err, `upload ${s3Key(r, oid)}`);
+  }
+  return body.length;
+}
+
+/** Downloads an object into the cache: temp file, md5 checked, then renamed into place read-only. */
+export async function s3Download(r: S3Remote, oid: string, dest: string): Promise<number> {
+  let body: Readable;
+  try {
+    const res = await r.client.send(new r.sdk.GetObjectCommand({ Bucket: r.bucket, Key: s3Key(r, oid) }));
+    body = res.Body as Readable;
+  } catch (err) {
+    const e = err as { name?: string };
+    if (e.name === 'NoSuchKey') {
+      throw new SlipwayError('REMOTE_MISSING_OBJECT', `${where(r)} has no ${s3Key(r, oid)}`, {
+        hint: 'push it from a clone that has the data (`slipway data push` / `dvc push`)',
+      });
+    }
+    throw s3Error(r, err, `download ${s3Key(r, oid)}`);
+  }
+  await mkdir(dirname(dest), { recursive: true });
+  const tmp = `${dest}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const hash = createHash('md5');
+  let size = 0;
+  try {
+    await pipeline(
+      body,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(tmp, { mode: 0o444, flags: 'wx' }),
+    );
+    const actual = hash.digest('hex');
+    if (actual !== oid.replace(/\.dir$/, '')) {
+      throw new SlipwayError(
+        'REMOTE_CORRUPT',
+        `${where(r)}: ${s3Key(r, oid)} hashes to ${actual}; it was not stored`,
+        {
+          hint: 'the remote copy is damaged; push it again from a clone with good data',
+        },
+      );
+    }
+    await chmod(tmp, 0o444);
+    await rename(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    if (err instanceof SlipwayError) throw err;
+    throw s3Error(r, err, `download ${s3Key(r, oid)}`);
+  }
+  return size;
+}

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@slipway/core';
+
+/** What identifies an unchanged file: same inode, same mtime (ns), same size. */
+export interface FileKey {
+  ino: string;
+  mtimeNs: string;
+  size: number;
+}
+
+const MAX_ENTRIES = 1_000_000;
+
+/**
+ * Remembers md5s by (inode, mtime, size), like DVC's state database, so unchanged files are never
+ * re-read. Kept in `.dvc/tmp/` (git-ignored); losing it only costs a re-hash.
+ */
+export class HashState {
+  private readonly entries: Map<string, string>;
+  private dirty = false;
+
+  private constructor(
+    private readonly file: string | undefined,
+    entries: Map<string, string>,
+  ) {
+    this.entries = entries;
+  }
+
+  static memory(): HashState {
+    return new HashState(undefined, new Map());
+  }
+
+  static async load(dvcDir: string): Promise<HashState> {
+    const file = join(dvcDir, 'tmp', 'slipway-state.json');
+    let entries = new Map<string, string>();
+    try {
+      const raw = JSON.parse(await readFile(file, 'utf8')) as { v: number; e: Record<string, string> };
+      if (raw.v === 1 && raw.e && typeof raw.e === 'object') entries = new Map(Object.entries(raw.e));
+    } catch {
+      // Missing or damaged: start empty, everything gets hashed once.
+    }
+    return new HashState(file, entries);
+  }
+
+  get(key: FileKey): string | undefined {
+    const v = this.entries.get(key.ino);
+    if (!v) return undefined;
+    const [mtime, size, md5] = v.split(' ');
+    return mtime === key.mtimeNs && Number(size) === key.size ? md5 : undefined;
+  }
+
+  set(key: FileKey, md5: string): void {
+    const value = `${key.mtimeNs} ${key.size} ${md5}`;
+    if (this.entries.get(key.ino) === value) return;
+    this.entries.delete(key.ino);
+    this.entries.set(key.ino, value);
+    this.dirty = true;
+  }
+
+  async save(): Promise<void> {
+    if (!this.file || !this.dirty) return;
+    let list = [...this.entries];
+    if (list.length > MAX_ENTRIES) list = list.slice(list.length - MAX_ENTRIES);
+    await writeFileAtomic(this.file, JSON.stringify({ v: 1, e: Object.fromEntries(list) }));
+    this.dirty = false;
+  }
+}
