@@ -1,1 +1,36 @@
-export {};
+export { MicroBatcher, type MicroBatchOptions, slicePredictions } from './batcher.js';
+export { parseDuration } from './duration.js';
+export { HttpError } from './http/errors.js';
+export { createLoader, type LoaderOptions, type PackageLoader } from './loader.js';
+export { METRIC_NAMES, ServingMetrics } from './metrics.js';
+export { PredictionLog, type PredictionLogEntry } from './prediction-log.js';
+export {
+  type AnalysisPhase,
+  evaluateMeasurement,
+  type Measurement,
+  type MeasurementPhase,
+  type MetricResult,
+  recordMeasurement,
+  runPhase,
+} from './rollout/analysis.js';
+export { type CompiledCondition, compileCondition } from './rollout/condition.js';
+export {
+  checkSteps,
+  ROLLOUT_STATE_SCHEMA,
+  RolloutController,
+  type RolloutControllerOptions,
+  type RolloutEvent,
+  type RolloutPhase,
+  type RolloutState,
+  type SourceRef,
+} from './rollout/controller.js';
+export {
+  type AnsweringVariant,
+  Deployment,
+  type DeploymentOptions,
+  type PredictOutcome,
+} from './router/deployment.js';
+export { bucketOf, fnv1a, routesToCanary } from './router/hash.js';
+export { ksDistance, LiveStats, measureMetric, quantile, type Variant } from './router/stats.js';
+export { type ServeOptions, type ServingConfig, type ServingServer, startServer } from './server.js';
+export { type LoadedSource, ModelSlot } from './slot.js';
