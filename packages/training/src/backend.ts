@@ -3,7 +3,7 @@
  * installed), then wasm, then the pure-JS cpu backend; an explicit choice is honoured or fails clearly.
  */
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { didYouMean, SlipwayError } from '@slipway/core';
 import * as tf from '@tensorflow/tfjs';
@@ -46,7 +46,9 @@ const TF_NAME: Record<ConcreteBackend, string> = {
 function resolvePeer(specifier: string, cwd = process.cwd()): string | undefined {
   for (const base of [import.meta.url, pathToFileURL(join(cwd, 'noop.js')).href]) {
     try {
-      return createRequire(base).resolve(specifier);
+      const path = createRequire(base).resolve(specifier);
+      // Only a real install counts (test runners may map unknown specifiers onto a neighbour).
+      if (path.split(sep).join('/').includes(`/node_modules/${specifier}/`)) return path;
     } catch {}
   }
   return undefined;

@@ -51,6 +51,7 @@ export {
   registeredTransforms,
   registerModel,
   registerTransform,
+  unregisterTransform,
 } from './registry.js';
 export { type TrainOptions, type TrainResult, train } from './train.js';
 export { type EpochLogs, trainModel } from './trainer.js';

@@ -89,3 +89,8 @@ export function getModelFactory(name: string): ModelFactory | undefined {
 export function registeredModels(): string[] {
   return [...registries().models.keys()].sort();
 }
+
+/** Removes a registered transform (tests, and hot-reloading config modules). */
+export function unregisterTransform(name: string): boolean {
+  return registries().transforms.delete(name);
+}

@@ -45,12 +45,12 @@ const compiled = new Map<string, CustomTransform>();
  * would silently differ from what the model was trained with.
  */
 export function resolveCustom(feature: Extract<FittedFeature, { transform: 'custom' }>): CustomTransform {
-  const registered = getTransform(feature.name);
+  const registered = getTransform(feature.customName);
   if (registered) {
     if (registered.toString() === feature.source) return registered;
     throw new PackageError(
       'CUSTOM_TRANSFORM_CHANGED',
-      `custom transform "${feature.name}" (feature "${feature.column}") is registered with different code than the model was trained with`,
+      `custom transform "${feature.customName}" (feature "${feature.name}") is registered with different code than the model was trained with`,
       { hint: 'retrain the model, or register the exact function the package was trained with' },
     );
   }
@@ -62,15 +62,15 @@ export function resolveCustom(feature: Extract<FittedFeature, { transform: 'cust
   } catch (err) {
     throw new PackageError(
       'CUSTOM_TRANSFORM_UNAVAILABLE',
-      `custom transform "${feature.name}" is not registered and its bundled code does not compile (${(err as Error).message})`,
-      { hint: `call registerTransform("${feature.name}", fn) before loading the package` },
+      `custom transform "${feature.customName}" is not registered and its bundled code does not compile (${(err as Error).message})`,
+      { hint: `call registerTransform("${feature.customName}", fn) before loading the package` },
     );
   }
   if (typeof fn !== 'function') {
     throw new PackageError(
       'CUSTOM_TRANSFORM_UNAVAILABLE',
-      `custom transform "${feature.name}": bundled code is not a function`,
-      { hint: `call registerTransform("${feature.name}", fn) before loading the package` },
+      `custom transform "${feature.customName}": bundled code is not a function`,
+      { hint: `call registerTransform("${feature.customName}", fn) before loading the package` },
     );
   }
   compiled.set(feature.source, fn as CustomTransform);
@@ -255,7 +255,7 @@ function writeFeature(
         if (!Array.isArray(values) || values.length !== f.width || values.some((v) => !Number.isFinite(v))) {
           throw new PackageError(
             'CUSTOM_TRANSFORM_OUTPUT',
-            `${label}: custom transform "${f.name}" returned ${describe(JSON.stringify(out))} at row ${i + 1}; expected ${f.width} finite number(s)`,
+            `${label}: custom transform "${f.customName}" returned ${describe(JSON.stringify(out))} at row ${i + 1}; expected ${f.width} finite number(s)`,
             {
               hint: 'a custom transform must return a finite number, or an array of the same length for every value',
             },

@@ -313,7 +313,7 @@ export function fitFeatures(
         }
         if (width === -1) width = 1;
         const source = fn.toString();
-        fitted = { transform: 'custom', name: spec.name, source, sha256: hashBytes(source) };
+        fitted = { transform: 'custom', customName: spec.name, source, sha256: hashBytes(source) };
         names = width === 1 ? [name] : Array.from({ length: width }, (_, k) => `${name}[${k}]`);
         break;
       }

@@ -17,7 +17,7 @@ export type FittedTransform =
   | { transform: 'datetime'; parts: DatetimePart[]; cyclical: boolean; yearMin: number }
   | { transform: 'passthrough' }
   /** `source` is the function's code, bundled so that the package can apply it without the project. */
-  | { transform: 'custom'; name: string; source: string; sha256: string };
+  | { transform: 'custom'; customName: string; source: string; sha256: string };
 
 export type FittedFeature = FittedTransform & {
   /** Output name (`as`, else the column). */

@@ -169,8 +169,10 @@ export async function verifyModelPackage(
       );
     }
   }
+  // Every file must be present before any content is judged, so a missing file is named as missing.
+  for (const file of manifest.files) bytes.set(file.path, await readPackageFile(abs, file.path));
   for (const file of manifest.files) {
-    const body = await readPackageFile(abs, file.path);
+    const body = bytes.get(file.path)!;
     if (body.byteLength !== file.size || hashBytes(body) !== file.sha256) {
       throw new SlipwayError(
         'MODEL_PACKAGE_CORRUPT',
@@ -178,7 +180,6 @@ export async function verifyModelPackage(
         { hint: 'the file was changed or truncated after training; restore it or retrain' },
       );
     }
-    bytes.set(file.path, body);
   }
   const hash = packageHash(manifest.files);
   if (hash !== manifest.hash) {
