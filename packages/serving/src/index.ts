@@ -1,7 +1,15 @@
+export { auditEvents, auditRecord, governance } from './audit.js';
 export { MicroBatcher, type MicroBatchOptions, slicePredictions } from './batcher.js';
 export { parseDuration } from './duration.js';
 export { HttpError } from './http/errors.js';
 export { createLoader, type LoaderOptions, type PackageLoader } from './loader.js';
+export {
+  buildManifests,
+  type ManifestOptions,
+  type Manifests,
+  promQuery,
+  vectorCondition,
+} from './manifests.js';
 export { METRIC_NAMES, ServingMetrics } from './metrics.js';
 export { PredictionLog, type PredictionLogEntry } from './prediction-log.js';
 export {

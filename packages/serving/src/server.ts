@@ -275,6 +275,8 @@ export async function startServer(options: ServeOptions): Promise<ServingServer>
 
   async function handleAdmin(ctx: Ctx, parts: string[]): Promise<void> {
     checkAdminToken(ctx.req, options.adminToken);
+    if (parts.length === 2 && parts[1] === 'models' && ctx.req.method === 'GET')
+      return send(ctx.res, 200, [...deployments.keys()]);
     // /admin/models/{name}/{action...}
     if (parts[1] !== 'models' || !parts[2])
       throw new HttpError(404, 'NOT_FOUND', `no admin endpoint ${ctx.req.url}`);

@@ -1,3 +1,332 @@
-import type { Command } from '../command.js';
+import { resolve } from 'node:path';
+import { configSchema, loadConfig, type SlipwayConfig, SlipwayError, writeFileAtomic } from '@slipway/core';
+import {
+  auditEvents,
+  buildManifests,
+  createLoader,
+  governance,
+  type RolloutEvent,
+  type RolloutState,
+  type ServingConfig,
+  startServer,
+} from '@slipway/serving';
+import type { Command, CommandContext } from '../command.js';
 
-export const servingCommands: Command[] = [];
+const servingDefaults = (): ServingConfig => configSchema.shape.serving.unwrap().parse({}) as ServingConfig;
+
+/** The project config when there is one; serving works on a bare package directory too. */
+async function projectConfig(
+  ctx: CommandContext,
+): Promise<{ config: SlipwayConfig | null; serving: ServingConfig; root: string }> {
+  try {
+    const loaded = await loadConfig({
+      cwd: ctx.cwd,
+      ...(typeof ctx.flags.config === 'string' ? { file: ctx.flags.config } : {}),
+    });
+    return { config: loaded.config, serving: loaded.config.serving, root: loaded.root };
+  } catch (err) {
+    if ((err as SlipwayError).code === 'CONFIG_NOT_FOUND' && typeof ctx.flags.config !== 'string') {
+      return { config: null, serving: servingDefaults(), root: ctx.cwd };
+    }
+    throw err;
+  }
+}
+
+const configFlag = {
+  config: {
+    type: 'string' as const,
+    value: '<file>',
+    description: 'config file (default: slipway.config.ts in --cwd or a parent)',
+  },
+};
+
+const adminFlags = {
+  ...configFlag,
+  url: {
+    type: 'string' as const,
+    value: '<url>',
+    description: 'server URL (default: http://<serving.host>:<serving.port>)',
+  },
+  model: {
+    type: 'string' as const,
+    value: '<name>',
+    description: 'served model name (default: the only one)',
+  },
+};
+
+/** Calls the running server's admin API with the bearer token from serving.adminTokenEnv. */
+async function admin(ctx: CommandContext, method: string, action: string, body?: unknown): Promise<unknown> {
+  const { serving } = await projectConfig(ctx);
+  const base =
+    typeof ctx.flags.url === 'string'
+      ? ctx.flags.url.replace(/\/+$/, '')
+      : `http://${serving.host}:${serving.port}`;
+  const token = process.env[serving.adminTokenEnv];
+  if (!token) {
+    throw new SlipwayError('NO_ADMIN_TOKEN', `${serving.adminTokenEnv} is not set`, {
+      hint: `export ${serving.adminTokenEnv}=<the token the server was started with>`,
+    });
+  }
+  const headers = {
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    'x-slipway-actor': process.env.GITHUB_ACTOR ?? process.env.USER ?? 'cli',
+  };
+  const call = async (path: string, m: string, b?: unknown) => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method: m,
+        headers,
+        ...(b === undefined ? {} : { body: JSON.stringify(b) }),
+      });
+    } catch (err) {
+      throw new SlipwayError('SERVER_UNREACHABLE', `cannot reach ${base} (${(err as Error).message})`, {
+        hint: 'start it with `slipway serve`, or pass --url',
+      });
+    }
+    const text = await res.text();
+    let json: unknown = text;
+    try {
+      json = JSON.parse(text);
+    } catch {}
+    if (!res.ok) {
+      const e = json as { error?: string; code?: string; hint?: string };
+      throw new SlipwayError(
+        e.code ?? `HTTP_${res.status}`,
+        `${m} ${path}: ${res.status} ${e.error ?? text}`,
+        e.hint ? { hint: e.hint } : {},
+      );
+    }
+    return json;
+  };
+  let model = typeof ctx.flags.model === 'string' ? ctx.flags.model : undefined;
+  if (!model) {
+    const names = (await call('/admin/models', 'GET')) as string[];
+    if (names.length !== 1) {
+      throw new SlipwayError('MODEL_REQUIRED', `the server serves ${names.length} models`, {
+        hint: `pass --model (one of ${names.join(', ')})`,
+      });
+    }
+    model = names[0] as string;
+  }
+  return call(`/admin/models/${encodeURIComponent(model)}/${action}`, method, body);
+}
+
+function renderState(data: unknown): string {
+  const s = data as RolloutState;
+  const lines = [
+    `model:   ${s.model}`,
+    `phase:   ${s.phase}${s.pause ? ` (${s.pause.reason}${s.pause.until ? ` until ${s.pause.until}` : ''})` : ''}`,
+    `stable:  ${s.stable ? `${s.stable.version} (${s.stable.source})` : '-'}`,
+    `canary:  ${s.canary ? `${s.canary.version} (${s.canary.source}), weight ${s.weight}%` : '-'}`,
+  ];
+  if (s.currentStepIndex !== null) lines.push(`step:    ${s.currentStepIndex + 1} of ${s.steps.length}`);
+  if (s.analysis) {
+    lines.push(`analysis (step ${s.analysis.step + 1}): ${s.analysis.phase}`);
+    for (const m of s.analysis.metrics) {
+      const last = m.measurements.at(-1);
+      lines.push(
+        `  ${m.name}: ${m.phase}, ${m.count} measured, ${m.failed} failed${last ? `, last ${last.value ?? 'no data'}` : ''}`,
+      );
+    }
+  }
+  lines.push(s.message);
+  return lines.join('\n');
+}
+
+export const servingCommands: Command[] = [
+  {
+    name: 'serve',
+    summary: 'serve model packages over Open Inference Protocol v2 and POST /predict, with canary rollouts',
+    args: '[package...]',
+    description:
+      'Each package is a model package directory or a registry reference models:/<name>@<alias>; ' +
+      'NAME=SOURCE names it. Without one, serving.model from the config is served. Stops gracefully on SIGTERM.',
+    flags: {
+      ...configFlag,
+      host: { type: 'string', value: '<host>', description: 'address to listen on (default serving.host)' },
+      port: {
+        type: 'string',
+        value: '<port>',
+        description: 'port (default serving.port; 0 picks a free one)',
+      },
+      'no-batching': { type: 'boolean', description: 'turn micro-batching off' },
+    },
+    async run(ctx) {
+      const { config, serving, root } = await projectConfig(ctx);
+      const cfg: ServingConfig = { ...serving };
+      if (typeof ctx.flags.host === 'string') cfg.host = ctx.flags.host;
+      if (typeof ctx.flags.port === 'string') {
+        const p = Number(ctx.flags.port);
+        if (!Number.isInteger(p) || p < 0 || p > 65535)
+          throw new SlipwayError('BAD_FLAG', `--port ${ctx.flags.port} is not a port number`, {
+            hint: 'use 0..65535',
+          });
+        cfg.port = p;
+      }
+      if (ctx.flags['no-batching'] === true) cfg.microBatch = false;
+      const sources = ctx.positionals.length > 0 ? ctx.positionals : cfg.model ? [cfg.model] : [];
+      if (sources.length === 0) {
+        throw new SlipwayError('NO_MODEL', 'nothing to serve', {
+          hint: 'pass a model package directory or models:/<name>@<alias>, or set serving.model',
+        });
+      }
+      const models = sources.map((s) => {
+        const m = /^([a-z0-9][a-z0-9-]*)=(.+)$/.exec(s);
+        return m ? { name: m[1] as string, source: m[2] as string } : { source: s };
+      });
+      let onEvent: ((e: RolloutEvent) => Promise<void>) | undefined;
+      const warn = (msg: string) => process.stderr.write(`slipway serve: ${msg}\n`);
+      try {
+        const g = await governance();
+        const tracking = (await import('@slipway/tracking')) as unknown as {
+          openStore?: (uri: string | undefined, o: { cwd: string }) => Promise<object>;
+        };
+        const store = tracking.openStore
+          ? await tracking.openStore(config?.tracking.uri, { cwd: root })
+          : null;
+        const sink =
+          store && 'appendLog' in store
+            ? g.storeAuditSink(store)
+            : g.fileAuditSink(resolve(root, '.slipway', 'audit.jsonl'));
+        const keyEnv = config?.governance.auditKeyEnv ?? 'SLIPWAY_AUDIT_KEY';
+        onEvent = await auditEvents(sink, { key: process.env[keyEnv] ?? null });
+      } catch (err) {
+        warn(`rollout events are not audited: ${(err as Error).message}`);
+      }
+      const token = process.env[cfg.adminTokenEnv];
+      const server = await startServer({
+        config: cfg,
+        root,
+        models,
+        load: createLoader({ cwd: root, ...(config ? { trackingUri: config.tracking.uri } : {}) }),
+        ...(token ? { adminToken: token } : {}),
+        ...(onEvent ? { onEvent } : {}),
+        warn,
+      });
+      const served = [...server.deployments.values()].map((d) => ({
+        name: d.name,
+        version: d.stable.version,
+        source: d.stable.loaded.source,
+      }));
+      ctx.output({ url: server.url, models: served, admin: Boolean(token) }, () =>
+        [
+          `serving on ${server.url}`,
+          ...served.map((m) => `  ${m.name} ${m.version} (${m.source})`),
+          token ? '  admin API on' : `  admin API off (set ${cfg.adminTokenEnv})`,
+        ].join('\n'),
+      );
+      await new Promise<void>((done) => {
+        const stop = (signal: string) => {
+          warn(`${signal}: finishing in-flight requests`);
+          server.close().then(done, done);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      return 0;
+    },
+  },
+  {
+    name: 'canary start',
+    summary: 'start a canary rollout of a model package on a running server',
+    args: '<package>',
+    flags: adminFlags,
+    async run(ctx) {
+      const source = ctx.positionals[0];
+      if (!source)
+        throw new SlipwayError('MISSING_ARGUMENT', 'which package?', {
+          hint: 'slipway canary start <dir | models:/name@alias>',
+        });
+      // A path is resolved here: the server may run in another directory.
+      const abs = /^models:\//.test(source) ? source : resolve(ctx.cwd, source);
+      ctx.output(await admin(ctx, 'POST', 'rollout', { source: abs }), renderState);
+    },
+  },
+  {
+    name: 'canary status',
+    summary: 'show the rollout state of a running server',
+    flags: adminFlags,
+    async run(ctx) {
+      ctx.output(await admin(ctx, 'GET', 'rollout'), renderState);
+    },
+  },
+  {
+    name: 'canary promote',
+    summary: 'resume a paused rollout, or with --full make the canary stable now',
+    flags: { ...adminFlags, full: { type: 'boolean', description: 'skip the remaining steps' } },
+    async run(ctx) {
+      ctx.output(await admin(ctx, 'POST', 'rollout/promote', { full: ctx.flags.full === true }), renderState);
+    },
+  },
+  {
+    name: 'canary abort',
+    summary: 'abort the rollout: all traffic back to stable',
+    flags: {
+      ...adminFlags,
+      reason: { type: 'string', value: '<text>', description: 'why (goes to the audit log)' },
+    },
+    async run(ctx) {
+      const reason = typeof ctx.flags.reason === 'string' ? ctx.flags.reason : undefined;
+      ctx.output(await admin(ctx, 'POST', 'rollout/abort', reason ? { reason } : {}), renderState);
+    },
+  },
+  {
+    name: 'deploy manifests',
+    summary: 'write Kubernetes + Argo Rollouts manifests (Deployment, Services, Rollout, AnalysisTemplates)',
+    flags: {
+      ...configFlag,
+      name: { type: 'string', value: '<name>', description: 'app/model name (default: project name)' },
+      model: {
+        type: 'string',
+        value: '<source>',
+        description: 'what the container serves (default serving.model)',
+      },
+      image: {
+        type: 'string',
+        value: '<image>',
+        description: 'container image (default serving.kubernetes.image)',
+      },
+      namespace: {
+        type: 'string',
+        value: '<ns>',
+        description: 'namespace (default serving.kubernetes.namespace)',
+      },
+      out: { type: 'string', value: '<file>', description: 'write the YAML here instead of stdout' },
+    },
+    async run(ctx) {
+      const { config, serving } = await projectConfig(ctx);
+      const name = typeof ctx.flags.name === 'string' ? ctx.flags.name : config?.project.name;
+      if (!name || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+        throw new SlipwayError('BAD_NAME', `"${name ?? ''}" is not a Kubernetes name`, {
+          hint: 'pass --name with lower-case letters, digits and dashes',
+        });
+      }
+      const modelSource = typeof ctx.flags.model === 'string' ? ctx.flags.model : serving.model;
+      if (!modelSource)
+        throw new SlipwayError('NO_MODEL', 'what should the pods serve?', {
+          hint: 'pass --model models:/<name>@champion or set serving.model',
+        });
+      const m = buildManifests({
+        name,
+        modelSource,
+        config: serving,
+        ...(typeof ctx.flags.image === 'string' ? { image: ctx.flags.image } : {}),
+        ...(typeof ctx.flags.namespace === 'string' ? { namespace: ctx.flags.namespace } : {}),
+      });
+      if (typeof ctx.flags.out === 'string') {
+        const out = resolve(ctx.cwd, ctx.flags.out);
+        await writeFileAtomic(out, m.yaml);
+        ctx.output(
+          { file: out, objects: m.objects.map((o) => `${o.kind}/${o.metadata?.name}`) },
+          (d) => `wrote ${(d as { file: string }).file}`,
+        );
+      } else if (ctx.json) {
+        ctx.output(m.objects.map((o) => o.toJSON()));
+      } else {
+        process.stdout.write(m.yaml);
+      }
+    },
+  },
+];
