@@ -12,7 +12,7 @@ import {
   lineage,
   profile,
   signature,
-} from '../packages/governance/test-fixtures/card.js';
+} from '../packages/governance/src/testing/card-fixtures.js';
 
 const PY = resolve('.venv-interop/bin/python');
 const CHECK = resolve('.venv-interop/bin/check-jsonschema');

@@ -65,3 +65,27 @@ export {
   type PolicyProblem,
   parsePolicy,
 } from './policy/load.js';
+export {
+  type ApprovalRecord,
+  type ApproveInput,
+  type ApproveResult,
+  approve,
+  type Check,
+  type PromoteInput,
+  type PromoteResult,
+  promote,
+} from './promote/promote.js';
+export {
+  CARD_ARTIFACT_DIR,
+  EVAL_REPORT_ARTIFACT,
+  fetchVersionPackage,
+  type GovernanceStore,
+  type PackageFacts,
+  readEvalReport,
+  readModelCard,
+  readPackageFacts,
+  recordEvalReport,
+  recordModelCard,
+  type Stored,
+  VERSION_TAGS,
+} from './version/store.js';

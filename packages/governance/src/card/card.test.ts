@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { cardConfig, evalReport, lineage, profile, signature } from '../../test-fixtures/card.js';
+import { cardConfig, evalReport, lineage, profile, signature } from '../testing/card-fixtures.js';
 import { buildModelCard } from './build.js';
 import { huggingFaceMetadata, modelCardToolkitJson, renderModelCardMarkdown } from './render.js';
 import { writeModelCard } from './write.js';
