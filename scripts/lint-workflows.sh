@@ -1,7 +1,24 @@
 #!/usr/bin/env bash
-# actionlint over this repository's workflows (and the reusable ones users call).
+# Lints every workflow and every Action metadata file of this repository (and the reusable workflows users
+# call): actionlint (workflow semantics, expressions, shellcheck of run: blocks), zizmor (security: template
+# injection, credential persistence, excessive permissions, unpinned third-party actions) and
+# check-jsonschema against GitHub's workflow and action schemas (SchemaStore, vendored in the tool).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv-interop/bin
-"$bin/actionlint" -color=never .github/workflows/*.yml
-echo "actionlint: ok"
+shopt -s nullglob
+workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
+actions=(actions/*/action.yml)
+
+"$bin/actionlint" -no-color "${workflows[@]}"
+echo "actionlint: ok (${#workflows[@]} workflows)"
+
+# --offline: no GitHub API calls (CI has no token for them); every finding fails, informational included.
+"$bin/zizmor" --offline --no-progress --format=plain "${workflows[@]}" "${actions[@]}"
+echo "zizmor: ok"
+
+"$bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
+if [ "${#actions[@]}" -gt 0 ]; then
+  "$bin/check-jsonschema" --builtin-schema vendor.github-actions "${actions[@]}"
+fi
+echo "check-jsonschema: ok (${#workflows[@]} workflows, ${#actions[@]} actions)"

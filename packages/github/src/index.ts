@@ -1,3 +1,4 @@
+export { formatActionError, STORE_SYNCED_ENV, syncStoreOnce } from './action-kit.js';
 export {
   ANNOTATIONS_PER_REQUEST,
   type Annotation,
