@@ -53,6 +53,8 @@ export interface EvaluatePredictionsInput {
   /** binary: [negative, positive]; multiclass: classes in output order. */
   classes?: readonly (string | number)[] | null;
   progress?: Progress;
+  /** Names the labels in error messages (e.g. `data/eval.csv, column "label"`). */
+  labelSource?: string;
 }
 
 /** Everything of an EvalReport that does not need model packages or files. */
@@ -218,7 +220,7 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
       hint: 'use a probability',
     });
   }
-  const y = encodeLabels(task, input.labels, input.classes);
+  const y = encodeLabels(task, input.labels, input.classes, input.labelSource);
   let k = 2;
   if (task === 'multiclass') {
     k = input.classes?.length ?? 0;

@@ -1,3 +1,4 @@
+export { type EvaluateOptions, evaluate, signatureDifference } from './evaluate.js';
 export {
   type EvalConfig,
   type EvaluatePredictionsInput,
@@ -5,6 +6,9 @@ export {
   evaluatePredictions,
   parseEvalConfig,
 } from './evaluate-predictions.js';
+export { type ExplainOptions, type ExplainResult, explainModel } from './explain/explain.js';
+export { type PermutationImportance, permutationImportance } from './explain/permutation.js';
+export { type ScalarModel, type ShapOptions, type ShapResult, shapValues } from './explain/shap.js';
 export { fairness } from './fairness.js';
 export { type ApplyGatesInput, type ApplyGatesResult, applyGates, type GateResult } from './gates.js';
 export { encodeLabels, type RawLabel } from './labels.js';
@@ -22,7 +26,11 @@ export {
 export { type MulticlassInputs, multiclassConfusion, prepareMulticlass } from './metrics/multiclass.js';
 export type { PreparedMetrics } from './metrics/prepared.js';
 export { prepareRegression } from './metrics/regression.js';
+export * from './monitor/index.js';
+export { renderHtml } from './report/html.js';
+export { GITHUB_COMMENT_LIMIT, type MarkdownOptions, renderMarkdown } from './report/markdown.js';
 export type * from './report/types.js';
+export { type WrittenReports, writeReports } from './report/write.js';
 export { computeSlices, sliceGroups, worstSlices } from './slices.js';
 export { bootstrap, bootstrapPValue, percentileInterval } from './uncertainty/bootstrap.js';
 export { mcnemar, mcnemarFromCounts } from './uncertainty/mcnemar.js';

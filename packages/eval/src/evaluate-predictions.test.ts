@@ -1,0 +1,245 @@
+import type { Table } from '@slipway/data';
+import type { Predictions } from '@slipway/training';
+import { describe, expect, it } from 'vitest';
+import { evaluatePredictions } from './evaluate-predictions.js';
+import { createRng } from './util/rng.js';
+
+function binaryData(n: number, seed: number, skill = 0.4) {
+  const rng = createRng(seed);
+  const y: number[] = [];
+  const p = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const yi = rng.next() < 0.4 ? 1 : 0;
+    y.push(yi);
+    p[i] = Math.min(1, Math.max(0, skill * yi + (1 - skill) * rng.next()));
+  }
+  return { y, p };
+}
+
+const binary = (values: Float64Array): Predictions => ({ task: 'binary', n: values.length, values });
+const fast = { bootstrap: { resamples: 200, seed: 3, confidence: 0.95 } };
+
+describe('evaluatePredictions', () => {
+  it('computes metrics with seeded intervals, paired deltas and McNemar', () => {
+    const { y, p } = binaryData(800, 1);
+    const worse = binaryData(800, 1, 0.1).p;
+    const a = evaluatePredictions({
+      task: 'binary',
+      labels: y,
+      predictions: binary(p),
+      baselinePredictions: binary(worse),
+      config: {
+        ...fast,
+        gates: { roc_auc: { threshold: 0.6, minAbsoluteChange: 0.01, significance: 0.05 } },
+      },
+    });
+    const b = evaluatePredictions({
+      task: 'binary',
+      labels: y,
+      predictions: binary(p),
+      baselinePredictions: binary(worse),
+      config: {
+        ...fast,
+        gates: { roc_auc: { threshold: 0.6, minAbsoluteChange: 0.01, significance: 0.05 } },
+      },
+    });
+    expect(a.metrics).toEqual(b.metrics);
+    const auc = a.metrics.find((m) => m.name === 'roc_auc');
+    expect(auc?.ci?.low).toBeLessThan(auc?.candidate as number);
+    expect(auc?.ci?.high).toBeGreaterThan(auc?.candidate as number);
+    expect(auc?.delta).toBeGreaterThan(0.1);
+    expect(auc?.deltaCi?.low).toBeGreaterThan(0);
+    expect(auc?.pValue).toBeLessThan(0.05);
+    expect(a.verdict).toBe('pass');
+    expect(a.mcnemar?.pValue).toBeLessThan(0.05);
+    expect(a.firstRun).toBe(false);
+    expect(a.operatingPoints?.maxF1?.f1).toBeGreaterThan(0);
+    expect(a.curves.roc?.fpr.at(-1)).toBe(1);
+  });
+
+  it('identical candidate and baseline: Δ = 0, p = 1, no significant regression', () => {
+    const { y, p } = binaryData(300, 2);
+    const r = evaluatePredictions({
+      task: 'binary',
+      labels: y,
+      predictions: binary(p),
+      baselinePredictions: binary(p),
+      config: { ...fast, gates: { f1: { significance: 0.05 } } },
+    });
+    const f1 = r.metrics.find((m) => m.name === 'f1');
+    expect(f1?.delta).toBe(0);
+    expect(f1?.pValue).toBe(1);
+    expect(r.verdict).toBe('pass');
+    expect(r.mcnemar).toEqual({ b: 0, c: 0, pValue: 1 });
+  });
+
+  it('first run: only absolute thresholds, and the report says so', () => {
+    const { y, p } = binaryData(300, 3);
+    const r = evaluatePredictions({
+      task: 'binary',
+      labels: y,
+      predictions: binary(p),
+      config: { ...fast, gates: { roc_auc: { threshold: 0.5, minRelativeChange: 0.1 } } },
+    });
+    expect(r.firstRun).toBe(true);
+    expect(r.gates.map((g) => g.rule)).toEqual(['threshold']);
+    expect(r.notes[0]).toMatch(/First run.*only absolute thresholds.*minRelativeChange/);
+    expect(r.metrics.every((m) => m.baseline === null && m.pValue === null)).toBe(true);
+  });
+
+  it('single-class data: roc_auc is undefined, said so, and a gate on it fails with that reason', () => {
+    const y = [0, 0, 0, 0, 0, 0];
+    const r = evaluatePredictions({
+      task: 'binary',
+      labels: y,
+      predictions: binary(Float64Array.from([0.1, 0.2, 0.6, 0.3, 0.9, 0.4])),
+      config: { ...fast, gates: { roc_auc: { threshold: 0.5 } } },
+    });
+    const auc = r.metrics.find((m) => m.name === 'roc_auc');
+    expect(auc?.candidate).toBeNull();
+    expect(auc?.ci).toBeNull();
+    expect(auc?.note).toMatch(/one class/);
+    expect(r.verdict).toBe('fail');
+    expect(r.gates[0]).toMatchObject({ metric: 'roc_auc', rule: 'missing', passed: false });
+    expect(r.gates[0]?.reason).toMatch(/undefined: the evaluation data has one class/);
+  });
+
+  it('rejects predictions and labels of different lengths, and labels outside the classes', () => {
+    expect(() =>
+      evaluatePredictions({
+        task: 'binary',
+        labels: [0, 1, 1],
+        predictions: binary(Float64Array.from([0.2, 0.4])),
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'LENGTH_MISMATCH',
+        message: expect.stringMatching(/2 predictions for 3 labels/),
+      }),
+    );
+    expect(() =>
+      evaluatePredictions({
+        task: 'binary',
+        labels: ['no', 'yes', 'maybe'],
+        classes: ['no', 'yes'],
+        predictions: binary(Float64Array.from([0.2, 0.4, 0.5])),
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'LABEL_NOT_IN_CLASSES',
+        message: expect.stringMatching(/row 2 has label "maybe"/),
+      }),
+    );
+    expect(() =>
+      evaluatePredictions({
+        task: 'multiclass',
+        labels: [0, 1, 5],
+        classes: ['a', 'b', 'c'],
+        predictions: { task: 'multiclass', n: 3, values: Float64Array.from([0, 1, 2]) },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'LABEL_NOT_IN_CLASSES' }));
+    expect(() =>
+      evaluatePredictions({
+        task: 'binary',
+        labels: [0, 1],
+        predictions: binary(Float64Array.from([0.2, 1.4])),
+      }),
+    ).toThrow(expect.objectContaining({ code: 'PREDICTION_INVALID' }));
+    expect(() =>
+      evaluatePredictions({
+        task: 'binary',
+        labels: [0, 1],
+        predictions: binary(Float64Array.from([0.2, 0.4])),
+        config: { gates: { rmse: { threshold: 1 } } },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'METRIC_UNKNOWN' }));
+  });
+
+  it('slices: categorical and bucketed numeric, an empty bucket is skipped, worst slices and fairness', () => {
+    const n = 600;
+    const { y, p } = binaryData(n, 4);
+    const rng = createRng(9);
+    const group = Array.from({ length: n }, () => (rng.next() < 0.5 ? 'a' : 'b'));
+    // The model is useless on group b.
+    for (let i = 0; i < n; i++) if (group[i] === 'b') p[i] = rng.next();
+    const dist = Float64Array.from({ length: n }, () => rng.next() * 100);
+    const table: Table = {
+      rowCount: n,
+      columns: [
+        { name: 'group', kind: 'string', sqlType: 'VARCHAR', values: group },
+        { name: 'dist', kind: 'number', sqlType: 'DOUBLE', values: dist, valid: new Uint8Array(n).fill(1) },
+      ],
+    };
+    const r = evaluatePredictions({
+      task: 'binary',
+      labels: y,
+      predictions: binary(p),
+      table,
+      config: {
+        ...fast,
+        gates: { roc_auc: { threshold: 0.5 } },
+        slices: {
+          columns: ['group'],
+          numeric: { dist: [50, 200] },
+          minSupport: 50,
+          gates: [{ metric: 'roc_auc', minSupport: 100, threshold: 0.7 }],
+        },
+        fairness: { sensitive: 'group', maxDemographicParityDifference: 0.9 },
+      },
+    });
+    expect(r.slices.map((s) => s.slice).sort()).toEqual([
+      'dist < 50',
+      'dist in [50, 200)',
+      'group = a',
+      'group = b',
+    ]);
+    expect(r.skippedSlices).toEqual([
+      { slice: 'dist ≥ 200', column: 'dist', support: 0, reason: 'empty: no rows fall in this slice' },
+    ]);
+    expect(r.worstSlices[0]?.slice).toBe('group = b');
+    const sliceGate = r.gates.find((g) => g.rule === 'slice');
+    expect(sliceGate?.passed).toBe(false);
+    expect(sliceGate?.reason).toMatch(/group = b/);
+    expect(r.fairness?.groups.map((g) => g.group)).toEqual(['a', 'b']);
+    expect(r.gates.find((g) => g.rule === 'fairness')?.passed).toBe(true);
+    // Slice metrics equal the metrics of the same rows evaluated alone.
+    const rows = group.flatMap((g, i) => (g === 'a' ? [i] : []));
+    const alone = evaluatePredictions({
+      task: 'binary',
+      labels: rows.map((i) => y[i] as number),
+      predictions: binary(Float64Array.from(rows, (i) => p[i] as number)),
+      config: fast,
+    });
+    const sliceA = r.slices.find((s) => s.slice === 'group = a');
+    for (const m of alone.metrics) expect(sliceA?.metrics[m.name]).toBeCloseTo(m.candidate as number, 12);
+  });
+
+  it('multiclass and regression end to end', () => {
+    const mc = evaluatePredictions({
+      task: 'multiclass',
+      labels: ['x', 'y', 'z', 'x'],
+      classes: ['x', 'y', 'z'],
+      predictions: {
+        task: 'multiclass',
+        n: 4,
+        values: Float64Array.from([0, 1, 1, 0]),
+        probabilities: Float64Array.from([0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.2, 0.5, 0.3, 0.6, 0.3, 0.1]),
+      },
+      config: fast,
+    });
+    expect(mc.metrics.find((m) => m.name === 'accuracy')?.candidate).toBe(0.75);
+    expect(mc.confusion?.matrix).toEqual([
+      [2, 0, 0],
+      [0, 1, 0],
+      [0, 1, 0],
+    ]);
+    const rg = evaluatePredictions({
+      task: 'regression',
+      labels: [1, 2, 3, 4],
+      predictions: { task: 'regression', n: 4, values: Float64Array.from([1, 2, 3, 5]) },
+      config: fast,
+    });
+    expect(rg.metrics.find((m) => m.name === 'mae')?.candidate).toBe(0.25);
+    expect(rg.confusion).toBeNull();
+  });
+});
