@@ -34,6 +34,13 @@ export {
 export { type ProfileSummary, summarizeProfile } from './card/profile.js';
 export { huggingFaceMetadata, modelCardToolkitJson, renderModelCardMarkdown } from './card/render.js';
 export { CARD_JSON, CARD_MARKDOWN, type WrittenCard, writeModelCard } from './card/write.js';
+export { type LineageChain, type LineageOptions, lineageChain, renderLineage } from './lineage/chain.js';
+export {
+  type ReproduceCheck,
+  type ReproduceOptions,
+  type ReproduceResult,
+  reproduce,
+} from './lineage/reproduce.js';
 export {
   type AuthorizeInput,
   actionMatch,
