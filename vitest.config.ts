@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace imports resolve to src/ through the "@slipway/source" export condition: tests never need a build.
 const conditions = ['@slipway/source', 'node', 'import', 'module', 'default'];
+const nodeConditions = conditions.filter((c) => c !== 'module');
 
 const unit = ['packages', 'apps', 'actions'].flatMap((group) =>
   existsSync(group)
@@ -21,7 +22,9 @@ const unit = ['packages', 'apps', 'actions'].flatMap((group) =>
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  // Test workers get these as Node `--conditions`: no "module", which points some packages (the AWS
+  // SDK's @aws-sdk/checksums) at bundler-only ESM with extensionless imports that Node cannot load.
+  ssr: { resolve: { conditions: nodeConditions, externalConditions: nodeConditions } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 120_000,

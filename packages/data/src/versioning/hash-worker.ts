@@ -62,6 +62,11 @@ function ensureDir(dir: string): void {
   madeDirs.add(dir);
 }
 
+/** Forget which directories exist (they may have been deleted since the last batch). */
+export function forgetDirs(): void {
+  madeDirs.clear();
+}
+
 function tempFor(path: string): string {
   return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
@@ -225,6 +230,7 @@ if (parentPort) {
   const port = parentPort;
   port.on('message', async (msg: { id: number; jobs: Job[] }) => {
     const results: JobResult[] = [];
+    forgetDirs();
     for (const job of msg.jobs) results.push(await runJob(job, (n) => port.postMessage({ progress: n })));
     port.postMessage({ id: msg.id, results });
   });

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SlipwayError } from '@slipway/core';
-import { type Job, type JobResult, runJob } from './hash-worker.js';
+import { forgetDirs, type Job, type JobResult, runJob } from './hash-worker.js';
 
 export interface PoolOptions {
   /** Worker threads (default: one per core, at most 4). */
@@ -32,6 +32,7 @@ export async function runJobs(jobs: Job[], sizes: number[], options: PoolOptions
   const cores = Math.max(1, Math.min(options.jobs ?? availableParallelism(), 4));
   if (jobs.length === 0) return results;
   if ((jobs.length < 64 && total < 16 << 20) || cores === 1) {
+    forgetDirs();
     for (let i = 0; i < jobs.length; i++) results[i] = await runJob(jobs[i] as Job, onBytes);
     return results;
   }

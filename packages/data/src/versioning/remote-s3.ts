@@ -30,6 +30,7 @@ export async function openS3Remote(config: RemoteConfig): Promise<S3Remote> {
       },
     );
   }
+  // Loaded on demand: it is large and most commands never talk to S3.
   const sdk = await import('@aws-sdk/client-s3');
   const o = config.options;
   const env = process.env;
