@@ -6,11 +6,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { configSchema, type RolloutStep } from '@slipway/core';
 import { type RolloutEvent, type RolloutState, type ServingServer, startServer } from '@slipway/serving';
+import autocannon from 'autocannon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadTinyPackage, type TinyOptions, writeTinyPackage } from '../packages/serving/src/testing/tiny-package.js';
+import {
+  loadTinyPackage,
+  type TinyOptions,
+  writeTinyPackage,
+} from '../packages/serving/src/testing/tiny-package.js';
 
 const defaults = configSchema.shape.serving.unwrap().parse({});
 const TOKEN = 'fault-token';
@@ -51,7 +55,14 @@ afterEach(async () => {
 async function serve(name: string): Promise<ServingServer> {
   events = [];
   srv = await startServer({
-    config: { ...defaults, port: 0, canaryTimeoutMs: 250, predictionLog: false, stateDir: join(dir, name), rollout: { steps } },
+    config: {
+      ...defaults,
+      port: 0,
+      canaryTimeoutMs: 250,
+      predictionLog: false,
+      stateDir: join(dir, name),
+      rollout: { steps },
+    },
     root: dir,
     models: [{ source: 'v1' }],
     // `v2?fail` errors on every call; `v2?slow` takes 10× as long as the real model call.
@@ -93,7 +104,9 @@ async function rolloutUnderLoad(s: ServingServer, canary: string, settled: (st: 
   expect(r.status).toBe(200);
   let state: RolloutState;
   for (;;) {
-    state = (await (await fetch(`${s.url}/admin/models/tiny/rollout`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as RolloutState;
+    state = (await (
+      await fetch(`${s.url}/admin/models/tiny/rollout`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as RolloutState;
     if (settled(state) || Date.now() - t0 > 25_000) break;
     await new Promise((res) => setTimeout(res, 50));
   }
@@ -105,7 +118,9 @@ async function rolloutUnderLoad(s: ServingServer, canary: string, settled: (st: 
 }
 
 const canaryAnswered = () => {
-  const fallbacks = events.filter((e) => e.type === 'rollout.analysis').map((e) => e.details.traffic as { canary: number });
+  const fallbacks = events
+    .filter((e) => e.type === 'rollout.analysis')
+    .map((e) => e.details.traffic as { canary: number });
   return fallbacks.reduce((a, t) => a + t.canary, 0);
 };
 
@@ -113,7 +128,9 @@ describe('canary fault under load', () => {
   it('rolls back a canary that errors on every request, with zero failed client requests', async () => {
     const s = await serve('fail');
     const { state, seconds, result } = await rolloutUnderLoad(s, 'v2?fail', (st) => st.phase === 'Degraded');
-    process.stdout.write(`[serving-fault] erroring canary rolled back in ${seconds.toFixed(2)} s; ${result.requests.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors\n`);
+    process.stdout.write(
+      `[serving-fault] erroring canary rolled back in ${seconds.toFixed(2)} s; ${result.requests.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors\n`,
+    );
     expect(state.phase).toBe('Degraded');
     expect(state.message).toMatch(/analysis (Failed|Error)/);
     expect(state.analysis?.metrics.find((m) => m.name === 'error_rate')?.phase).toBe('Failed');
@@ -128,8 +145,12 @@ describe('canary fault under load', () => {
   it('rolls back a canary that is 10× slower, with zero failed client requests', async () => {
     const s = await serve('slow');
     const { state, seconds, result } = await rolloutUnderLoad(s, 'v2?slow', (st) => st.phase === 'Degraded');
-    process.stdout.write(`[serving-fault] slow canary rolled back in ${seconds.toFixed(2)} s; ${result.requests.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors\n`);
-    process.stdout.write(`${JSON.stringify(events.filter((e) => e.type === 'rollout.analysis').map((e) => e.details.measurements))}\n`);
+    process.stdout.write(
+      `[serving-fault] slow canary rolled back in ${seconds.toFixed(2)} s; ${result.requests.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors\n`,
+    );
+    process.stdout.write(
+      `${JSON.stringify(events.filter((e) => e.type === 'rollout.analysis').map((e) => e.details.measurements))}\n`,
+    );
     expect(state.phase).toBe('Degraded');
     expect(state.analysis?.metrics.find((m) => m.name === 'latency_p99_ratio')?.phase).toBe('Failed');
     expect(result.non2xx).toBe(0);
@@ -138,7 +159,11 @@ describe('canary fault under load', () => {
 
   it('lets a healthy canary pass the same analysis and wait at the pause', async () => {
     const s = await serve('good');
-    const { state, result } = await rolloutUnderLoad(s, 'v2', (st) => st.phase === 'Paused' || st.phase === 'Degraded');
+    const { state, result } = await rolloutUnderLoad(
+      s,
+      'v2',
+      (st) => st.phase === 'Paused' || st.phase === 'Degraded',
+    );
     expect(state.phase, state.message).toBe('Paused');
     expect(state.weight).toBe(50);
     expect(state.analysis?.phase).toBe('Successful');

@@ -75,9 +75,18 @@ function raw(payload: string, opts: { holdMs?: number } = {}): Promise<string> {
 
 describe('OIP v2 with tritonclient[http]', () => {
   it('answers health, metadata and inference, binary and JSON, like /predict', async () => {
-    const { stdout } = await run(PY, [join(import.meta.dirname, 'serving-triton-client.py'), srv.url.replace('http://', ''), 'tiny', JSON.stringify(rows)], {
-      timeout: 120_000,
-    });
+    const { stdout } = await run(
+      PY,
+      [
+        join(import.meta.dirname, 'serving-triton-client.py'),
+        srv.url.replace('http://', ''),
+        'tiny',
+        JSON.stringify(rows),
+      ],
+      {
+        timeout: 120_000,
+      },
+    );
     const out = JSON.parse(stdout);
     expect(out.live).toBe(true);
     expect(out.ready).toBe(true);
@@ -104,21 +113,27 @@ describe('OIP v2 with tritonclient[http]', () => {
     const r = await run('sh', ['-c', `promtool check metrics < ${file}`]).catch((e) => e);
     expect(r.stderr ?? '', String(r.stdout)).toBe('');
     expect(r.code ?? 0).toBe(0);
-    expect(text).toMatch(/slipway_request_duration_seconds_bucket\{le="0\.005",model="tiny",variant="stable",endpoint="infer"\}/);
+    expect(text).toMatch(
+      /slipway_request_duration_seconds_bucket\{le="0\.005",model="tiny",variant="stable",endpoint="infer"\}/,
+    );
     expect(text).toMatch(/slipway_inference_duration_seconds_count\{model="tiny",variant="stable"\}/);
   });
 
   it('writes a sampled prediction log as JSON lines', async () => {
     await predict({ rows: [rows[0]] });
     await srv.predictionLog?.close().catch(() => {});
-    const lines = (await readFile(join(dir, 'predictions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(dir, 'predictions.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.at(-1)).toMatchObject({ model: 'tiny', variant: 'stable', rows: [rows[0]] });
   });
 });
 
 describe('bad input', () => {
-  const post = (path: string, body: string, headers: Record<string, string> = {}) => fetch(`${srv.url}${path}`, { method: 'POST', body, headers });
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${srv.url}${path}`, { method: 'POST', body, headers });
   const err = async (r: Response) => ((await r.json()) as { error: string }).error;
 
   it('malformed JSON → 400 with the parser reason', async () => {
@@ -128,7 +143,10 @@ describe('bad input', () => {
   });
 
   it('wrong shapes, types and missing columns → 400 naming the input', async () => {
-    let r = await post('/v2/models/tiny/infer', JSON.stringify({ inputs: [{ name: 'distance', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }));
+    let r = await post(
+      '/v2/models/tiny/infer',
+      JSON.stringify({ inputs: [{ name: 'distance', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }),
+    );
     expect(r.status).toBe(400);
     expect(await err(r)).toMatch(/input "distance": shape \[1, 3\]/);
     r = await post(
@@ -142,7 +160,10 @@ describe('bad input', () => {
     );
     expect(r.status).toBe(400);
     expect(await err(r)).toMatch(/missing input "carrier"/);
-    r = await post('/predict', JSON.stringify({ columns: { distance: [1, 2], hour: [3], carrier: ['AA', 'DL'] } }));
+    r = await post(
+      '/predict',
+      JSON.stringify({ columns: { distance: [1, 2], hour: [3], carrier: ['AA', 'DL'] } }),
+    );
     expect(r.status).toBe(400);
     expect(await err(r)).toMatch(/columns\.hour has 1 values/);
     r = await post('/predict', JSON.stringify({ rows: [{ distance: 1, hour: 2, carrier: 7 }] }));
@@ -166,13 +187,19 @@ describe('bad input', () => {
     expect((await fetch(`${srv.url}/v2/models/ghost`)).status).toBe(404);
     expect((await fetch(`${srv.url}/v2/models/ghost/ready`)).status).toBe(404);
     expect((await post('/admin/models/tiny/rollout/abort', '{}')).status).toBe(401);
-    expect((await post('/admin/models/tiny/rollout/abort', '{}', { authorization: 'Bearer wrong' })).status).toBe(403);
-    expect((await post('/admin/models/tiny/rollout/abort', '{}', { authorization: 'Basic abc' })).status).toBe(401);
+    expect(
+      (await post('/admin/models/tiny/rollout/abort', '{}', { authorization: 'Bearer wrong' })).status,
+    ).toBe(403);
+    expect(
+      (await post('/admin/models/tiny/rollout/abort', '{}', { authorization: 'Basic abc' })).status,
+    ).toBe(401);
   });
 
   it('a client that sends too slowly gets 408 and is disconnected', async () => {
     const t0 = Date.now();
-    const answer = await raw('POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"rows":', { holdMs: 1 });
+    const answer = await raw('POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"rows":', {
+      holdMs: 1,
+    });
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(Date.now() - t0).toBeLessThan(5000);
   });
@@ -182,10 +209,14 @@ describe('bad input', () => {
     await writeTinyPackage(broken, 3);
     await writeFile(join(broken, 'model.json'), '{"modelTopology": ');
     const before = (await predict({ rows })).version;
-    const r = await post('/admin/models/tiny/reload', JSON.stringify({ source: broken }), { authorization: `Bearer ${TOKEN}` });
+    const r = await post('/admin/models/tiny/reload', JSON.stringify({ source: broken }), {
+      authorization: `Bearer ${TOKEN}`,
+    });
     expect(r.status).toBe(400);
     expect(await err(r)).toMatch(/model\.json: cannot read the model/);
-    const s = await post('/admin/models/tiny/rollout', JSON.stringify({ source: broken }), { authorization: `Bearer ${TOKEN}` });
+    const s = await post('/admin/models/tiny/rollout', JSON.stringify({ source: broken }), {
+      authorization: `Bearer ${TOKEN}`,
+    });
     expect(s.status).toBe(400);
     const after = await predict({ rows });
     expect(after.version).toBe(before);
