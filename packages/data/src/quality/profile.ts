@@ -489,8 +489,9 @@ export async function profileDataset(path: string, options: ProfileOptions = {})
           numeric ? ` LIMIT ${limit + 5}` : ''
         }`;
         const result = await c.runAndReadAll(sql);
-        const values = result.getColumns()[0] as (number | string | boolean | null)[];
-        const counts = result.getColumns()[1] as number[];
+        const columns = result.getColumns();
+        const values = (columns[0] ?? []) as (number | string | boolean | null)[];
+        const counts = (columns[1] ?? []) as number[];
         const finite = numeric ? values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length : 0;
         if (numeric && finite > limit) {
           streamed.push(col.name);

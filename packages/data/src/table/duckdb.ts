@@ -66,3 +66,56 @@ export function datasetError(err: unknown, path: string): SlipwayError {
     cause: err,
   });
 }
+
+/** Fields in one CSV line, honouring double quotes (a quoted field may hold the delimiter). */
+function countFields(line: string, delim: string): number {
+  let n = 1;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === delim && !quoted) n++;
+  }
+  return n;
+}
+
+/**
+ * The first row whose field count differs from the header's, for CSV files DuckDB's sniffer could
+ * only read as one column (it gives up on the dialect when rows are ragged). Lines are 1-based.
+ */
+export async function findRaggedRow(
+  path: string,
+): Promise<{ line: number; expected: number; found: number; delimiter: string } | undefined> {
+  const { createReadStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const lines = createInterface({
+    input: createReadStream(resolve(path), { encoding: 'latin1' }),
+    crlfDelay: Infinity,
+  });
+  let header: string | undefined;
+  let delim = ',';
+  let expected = 0;
+  let lineNo = 0;
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      if (header === undefined) {
+        header = line;
+        // The delimiter is the candidate that splits the header into the most fields.
+        delim = [',', '\t', ';', '|'].reduce(
+          (best, d) => (countFields(line, d) > countFields(line, best) ? d : best),
+          ',',
+        );
+        expected = countFields(line, delim);
+        if (expected === 1) return undefined;
+        continue;
+      }
+      if (line === '') continue;
+      const found = countFields(line, delim);
+      if (found !== expected) return { line: lineNo, expected, found, delimiter: delim };
+    }
+  } finally {
+    lines.close();
+  }
+  return undefined;
+}
