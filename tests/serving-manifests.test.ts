@@ -11,9 +11,7 @@ import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-const SCHEMAS =
-  process.env.SLIPWAY_ARGO_SCHEMAS ??
-  join(import.meta.dirname, '..', '..', 'shared', 'schemas', 'argo-rollouts');
+const SCHEMAS = join(import.meta.dirname, '..', '..', 'shared', 'schemas', 'argo-rollouts');
 
 function crdValidator(file: string) {
   const crd = parse(readFileSync(join(SCHEMAS, file), 'utf8')) as {
@@ -87,7 +85,7 @@ describe('deploy manifests', () => {
     const ok = validate(rollout);
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
-    const steps = (rollout?.spec.strategy as { canary: { steps: unknown[] } }).canary.steps;
+    const steps = (rollout?.spec.strategy as { canary: { steps: unknown[] } } | undefined)?.canary.steps;
     expect(steps).toEqual([
       { setWeight: 10 },
       { pause: { duration: '120s' } },
