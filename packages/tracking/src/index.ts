@@ -1,1 +1,10 @@
+export { isNotFound } from './errors.js';
+export { parseJson, stringifyJson } from './json.js';
+export { checkAlias, checkKey, LIMITS } from './limits.js';
+export { composeRunTags, defaultRunTags, lineageTags, TAG } from './lineage.js';
+export { LocalStore } from './local/store.js';
+export { type HttpOptions, isMlflowError, MlflowError, MlflowHttp } from './mlflow/http.js';
+export { MlflowStore, type MlflowStoreOptions } from './mlflow/store.js';
+export { type OpenStoreOptions, openStore, resolveTrackingUri } from './open.js';
 export type * from './types.js';
+export { MAX_LOG_LINE } from './types.js';

@@ -15,7 +15,8 @@ export interface MetricPoint {
   key: string;
   value: number;
   timestamp: number;
-  step: number;
+  /** An int64: a number up to 2^53, a bigint beyond (read back the same way, never rounded). */
+  step: number | bigint;
 }
 
 export interface DatasetInput {
@@ -55,9 +56,15 @@ export interface Tracker {
   readonly kind: 'local' | 'mlflow';
   readonly uri: string;
   getOrCreateExperiment(name: string): Promise<Experiment>;
+  /** Active experiments, oldest first. */
+  listExperiments(): Promise<Experiment[]>;
+  /**
+   * Starts a run. `mlflow.user`, `mlflow.source.type`, `mlflow.source.name` and `mlflow.runName` are filled in
+   * unless given; `parentRunId` sets `mlflow.parentRunId`. Git facts come from `lineageTags()`.
+   */
   createRun(
     experimentId: string,
-    options?: { name?: string; tags?: Record<string, string>; startTime?: number },
+    options?: { name?: string; tags?: Record<string, string>; startTime?: number; parentRunId?: string },
   ): Promise<Run>;
   getRun(runId: string): Promise<Run>;
   searchRuns(
@@ -118,7 +125,25 @@ export interface Registry {
   getVersionByAlias(name: string, alias: string): Promise<ModelVersion | null>;
 }
 
+/**
+ * An append-only text log kept in the store (the governance audit log lives here).
+ * - `appendLog` adds one line (no newline inside, ≤ 5,000 characters) after every line already there;
+ *   two processes appending at once both succeed and neither line is lost or interleaved.
+ * - `readLog` returns every line in append order, each followed by `\n`; `''` for a log never written.
+ * - Lines are never rewritten or removed through this API.
+ * Local store: `<store>/logs/<name>.log`, appended under the store lock. MLflow: one run per log in the
+ * experiment `slipway-audit`, line n kept as the write-once param `line.<n>` (a param cannot change value,
+ * so the server itself rejects a second writer at the same position, and the writer moves on to n + 1).
+ */
+export interface AppendLog {
+  appendLog(name: string, line: string): Promise<void>;
+  readLog(name: string): Promise<string>;
+}
+
+/** The longest line `appendLog` accepts. */
+export const MAX_LOG_LINE = 5000;
+
 /** A store is both; `openStore(uri)` returns one. */
-export interface Store extends Tracker, Registry {
+export interface Store extends Tracker, Registry, AppendLog {
   close(): Promise<void>;
 }
