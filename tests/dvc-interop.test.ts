@@ -1,0 +1,208 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cloneProject,
+  dvc,
+  type Moto,
+  makeData,
+  S3_ENV,
+  slipway,
+  snapshot,
+  startMoto,
+  TRACKED,
+} from './support/dvc.js';
+
+// Real DVC 3 and a real S3 server (moto) against `slipway data …`, both directions.
+let work: string;
+let moto: Moto;
+const BUCKET = 'dvc-interop';
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'slipway-dvc-interop-'));
+  Object.assign(process.env, S3_ENV);
+  moto = await startMoto(BUCKET);
+});
+afterAll(async () => {
+  await moto?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function project(name: string): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  makeData(dir);
+  return dir;
+}
+
+function dvcFiles(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((n) => n.endsWith('.dvc') && n !== '.dvc')
+      .map((n) => [n, readFileSync(join(dir, n), 'utf8')]),
+  );
+}
+
+function cacheObjects(dir: string): Record<string, string> {
+  const root = join(dir, '.dvc', 'cache', 'files', 'md5');
+  const out: Record<string, string> = {};
+  for (const prefix of readdirSync(root))
+    for (const rest of readdirSync(join(root, prefix)))
+      out[prefix + rest] = readFileSync(join(root, prefix, rest), 'latin1');
+  return out;
+}
+
+describe('slipway data add → dvc', () => {
+  it('writes the same .dvc files and cache objects as dvc add; dvc status is clean; dvc checkout restores', async () => {
+    const ours = project('ours-add');
+    const theirs = project('dvc-add');
+    await dvc(theirs, 'init', '--no-scm', '-q');
+    await dvc(theirs, 'add', '-q', ...TRACKED);
+    const added = await slipway(ours, 'data', 'add', ...TRACKED, '--json');
+    expect(added.code).toBe(0);
+    expect(added.json<{ initialized: boolean }>().initialized).toBe(true);
+    expect(dvcFiles(ours)).toEqual(dvcFiles(theirs));
+    expect(cacheObjects(ours)).toEqual(cacheObjects(theirs));
+    expect(readFileSync(join(ours, '.dvc', 'config'), 'utf8')).toBe(
+      readFileSync(join(theirs, '.dvc', 'config'), 'utf8'),
+    );
+
+    expect(await dvc(ours, 'status')).toContain('Data and pipelines are up to date');
+    const before = snapshot(ours);
+    for (const p of TRACKED) rmSync(join(ours, p), { recursive: true });
+    await dvc(ours, 'checkout');
+    expect(snapshot(ours)).toEqual(before);
+    expect(await dvc(ours, 'status')).toContain('Data and pipelines are up to date');
+  });
+
+  it('writes the same .gitignore entries as dvc in a git repository', async () => {
+    const ours = project('ours-git');
+    const theirs = project('dvc-git');
+    for (const dir of [ours, theirs]) {
+      await import('node:child_process').then(({ execFileSync }) =>
+        execFileSync('git', ['init', '-q'], { cwd: dir }),
+      );
+      writeFileSync(join(dir, '.gitignore'), '*.log');
+    }
+    await dvc(theirs, 'init', '-q');
+    await dvc(theirs, 'add', '-q', ...TRACKED);
+    expect((await slipway(ours, 'data', 'add', ...TRACKED)).code).toBe(0);
+    expect(readFileSync(join(ours, '.gitignore'), 'utf8')).toBe(
+      readFileSync(join(theirs, '.gitignore'), 'utf8'),
+    );
+    expect(readFileSync(join(ours, '.dvc', '.gitignore'), 'utf8')).toBe(
+      readFileSync(join(theirs, '.dvc', '.gitignore'), 'utf8'),
+    );
+    expect(dvcFiles(ours)).toEqual(dvcFiles(theirs));
+  });
+});
+
+describe('dvc add → slipway data', () => {
+  it('status, then checkout of deleted and modified data', async () => {
+    const dir = project('dvc-then-ours');
+    await dvc(dir, 'init', '--no-scm', '-q');
+    await dvc(dir, 'add', '-q', ...TRACKED);
+    const clean = await slipway(dir, 'data', 'status', '--json');
+    expect(clean.code).toBe(0);
+    const entries = clean.json<{ entries: { path: string; state: string }[] }>().entries;
+    expect(entries.map((e) => [e.path, e.state]).sort()).toEqual(TRACKED.map((p) => [p, 'ok']).sort());
+
+    const before = snapshot(dir);
+    rmSync(join(dir, 'data', 'ünïcødé'), { recursive: true });
+    rmSync(join(dir, 'foo.txt'));
+    writeFileSync(join(dir, 'data', 'nested', 'b.json'), 'changed');
+    const dirty = await slipway(dir, 'data', 'status', '--json');
+    expect(dirty.code).toBe(1);
+    const states = Object.fromEntries(
+      dirty.json<{ entries: { path: string; state: string }[] }>().entries.map((e) => [e.path, e.state]),
+    );
+    expect(states).toMatchObject({ 'foo.txt': 'missing', data: 'modified', 'empty.bin': 'ok' });
+    const refused = await slipway(dir, 'data', 'checkout');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('CHECKOUT_WOULD_LOSE_DATA');
+    const forced = await slipway(dir, 'data', 'checkout', '--force', '--json');
+    expect(forced.code).toBe(0);
+    expect(snapshot(dir)).toEqual(before);
+    expect(await dvc(dir, 'status')).toContain('Data and pipelines are up to date');
+  });
+});
+
+describe('remotes', () => {
+  async function oursWithRemote(name: string, remoteArgs: string[][]): Promise<string> {
+    const dir = project(name);
+    expect((await slipway(dir, 'data', 'add', ...TRACKED)).code).toBe(0);
+    for (const args of remoteArgs) await dvc(dir, 'remote', ...args);
+    return dir;
+  }
+
+  it('slipway push to a local remote, dvc pull', async () => {
+    const dir = await oursWithRemote('push-local', [['add', '-d', 'store', join(work, 'local-remote-1')]]);
+    const pushed = await slipway(dir, 'data', 'push', '--json');
+    expect(pushed.code).toBe(0);
+    expect(pushed.json<{ remotes: { transferred: number }[] }>().remotes[0]?.transferred).toBe(10);
+    const clone = join(work, 'push-local-clone');
+    cloneProject(dir, clone);
+    await dvc(clone, 'pull', '-q');
+    expect(snapshot(clone)).toEqual(snapshot(dir));
+  });
+
+  it('slipway push to S3 (moto), dvc pull', async () => {
+    const dir = await oursWithRemote('push-s3', [
+      ['add', '-d', 's3', `s3://${BUCKET}/ours`],
+      ['modify', 's3', 'endpointurl', moto.endpoint],
+    ]);
+    const pushed = await slipway(dir, 'data', 'push');
+    expect(pushed.code).toBe(0);
+    expect(pushed.stdout).toMatch(/pushed 10 object\(s\)/);
+    expect(
+      (await slipway(dir, 'data', 'push', '--json')).json<{ remotes: { present: number }[] }>().remotes[0]
+        ?.present,
+    ).toBe(10);
+    const clone = join(work, 'push-s3-clone');
+    cloneProject(dir, clone);
+    await dvc(clone, 'pull', '-q');
+    expect(snapshot(clone)).toEqual(snapshot(dir));
+    expect(await dvc(clone, 'status', '-c')).toMatch(/up to date|Cache and remote 's3' are in sync/);
+  });
+
+  it('dvc push to a local remote and to S3, slipway pull', async () => {
+    const dir = project('dvc-push');
+    await dvc(dir, 'init', '--no-scm', '-q');
+    await dvc(dir, 'add', '-q', ...TRACKED);
+    await dvc(dir, 'remote', 'add', '-d', 'store', join(work, 'local-remote-2'));
+    await dvc(dir, 'remote', 'add', 's3', `s3://${BUCKET}/theirs`);
+    await dvc(dir, 'remote', 'modify', 's3', 'endpointurl', moto.endpoint);
+    await dvc(dir, 'push', '-q');
+    await dvc(dir, 'push', '-q', '-r', 's3');
+    for (const remote of ['store', 's3']) {
+      const clone = join(work, `dvc-push-clone-${remote}`);
+      cloneProject(dir, clone);
+      const pulled = await slipway(clone, 'data', 'pull', '-r', remote, '--json');
+      expect(pulled.code, pulled.stderr).toBe(0);
+      expect(pulled.json<{ remotes: { transferred: number }[] }>().remotes[0]?.transferred).toBe(10);
+      expect(snapshot(clone)).toEqual(snapshot(dir));
+      expect(await dvc(clone, 'status')).toContain('Data and pipelines are up to date');
+    }
+  });
+
+  it('an unreachable S3 endpoint is named in the error and nothing lands in the cache', async () => {
+    const dir = project('unreachable');
+    await dvc(dir, 'init', '--no-scm', '-q');
+    await dvc(dir, 'add', '-q', 'foo.txt');
+    await dvc(dir, 'remote', 'add', '-d', 'gone', `s3://${BUCKET}/gone`);
+    await dvc(dir, 'remote', 'modify', 'gone', 'endpointurl', 'http://127.0.0.1:9');
+    rmSync(join(dir, '.dvc', 'cache'), { recursive: true });
+    rmSync(join(dir, 'foo.txt'));
+    const res = await slipway(dir, 'data', 'pull', '--json');
+    expect(res.code).toBe(2);
+    const err = JSON.parse(res.stdout || res.stderr) as { error?: { code: string; message: string } } & {
+      code?: string;
+      message?: string;
+    };
+    const e = err.error ?? (err as { code: string; message: string });
+    expect(e.code).toBe('REMOTE_UNREACHABLE');
+    expect(e.message).toContain('remote "gone"');
+    expect(readdirSync(join(dir, '.dvc'))).not.toContain('cache');
+  });
+});
