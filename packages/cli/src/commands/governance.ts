@@ -1,3 +1,435 @@
-import type { Command } from '../command.js';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { type LoadedConfig, SlipwayError } from '@slipway/core';
+import type { EvalReport } from '@slipway/eval';
+import {
+  type AuditSink,
+  appendAudit,
+  approve,
+  auditKeyFromEnv,
+  cardForPackage,
+  cardForVersion,
+  createGitHubLookup,
+  type GitHubLookup,
+  lineageChain,
+  loadPolicyFor,
+  offlineLookup,
+  promote,
+  recordEvalReport,
+  recordModelCard,
+  renderLineage,
+  reproduce,
+  resolveIdentity,
+  storeAuditSink,
+  verifyAudit,
+  writeModelCard,
+} from '@slipway/governance';
+import type { Store } from '@slipway/tracking';
+import type { Command, CommandContext } from '../command.js';
+import { loadProject, modelName, openProjectStore } from '../project.js';
 
-export const governanceCommands: Command[] = [];
+const configFlag = {
+  config: {
+    type: 'string' as const,
+    value: '<file>',
+    description: 'config file (default: slipway.config.ts in --cwd or a parent)',
+  },
+};
+
+async function withStore<T>(loaded: LoadedConfig, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openProjectStore(loaded);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function auditOf(store: Store): AuditSink {
+  return storeAuditSink(store);
+}
+
+function keyOf(loaded: LoadedConfig): string | null {
+  return auditKeyFromEnv(loaded.config.governance.auditKeyEnv);
+}
+
+/** GitHub lookups with the job's token (GITHUB_TOKEN; SLIPWAY_GITHUB_TOKEN for one with org read), else none. */
+function lookupFor(): GitHubLookup {
+  const token = process.env.SLIPWAY_GITHUB_TOKEN || process.env.GITHUB_TOKEN || null;
+  if (!token) return offlineLookup;
+  return createGitHubLookup({ token, apiUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com' });
+}
+
+function need(ctx: CommandContext, n: number, usage: string): string[] {
+  if (ctx.positionals.length < n) {
+    throw new SlipwayError('USAGE', `missing arguments: slipway ${usage}`, {
+      hint: `e.g. slipway ${usage.replace(/<model>/, 'flight-delay').replace(/<version>/, '3')}`,
+    });
+  }
+  return ctx.positionals;
+}
+
+async function readReportFile(path: string): Promise<EvalReport> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new SlipwayError('FILE_NOT_FOUND', `${path}: eval report not found`, {
+      hint: 'pass the report.json that slipway eval wrote',
+    });
+  }
+  let report: EvalReport;
+  try {
+    report = JSON.parse(text) as EvalReport;
+  } catch (err) {
+    throw new SlipwayError('EVAL_REPORT_INVALID', `${path}: not JSON (${(err as Error).message})`, {
+      hint: 'pass the report.json that slipway eval wrote',
+    });
+  }
+  if (report?.schema !== 'slipway.eval-report/v1') {
+    throw new SlipwayError(
+      'EVAL_REPORT_INVALID',
+      `${path}: schema is ${JSON.stringify(report?.schema)}, not slipway.eval-report/v1`,
+      {
+        hint: 'pass the report.json that slipway eval wrote',
+      },
+    );
+  }
+  return report;
+}
+
+/** `<version>`, `<name>:<version>` or `<name>@<alias>` of a registered model. */
+async function versionRef(
+  store: Store,
+  loaded: LoadedConfig,
+  ref: string,
+): Promise<{ model: string; version: string }> {
+  const m = /^([^@:]+)([@:])(.+)$/.exec(ref);
+  if (m && m[2] === ':') return { model: m[1]!, version: m[3]! };
+  if (m && m[2] === '@') {
+    const v = await store.getVersionByAlias(m[1]!, m[3]!);
+    if (!v)
+      throw new SlipwayError('MODEL_ALIAS_NOT_SET', `model "${m[1]}" has no alias "${m[3]}"`, {
+        hint: 'pass a version number instead',
+      });
+    return { model: m[1]!, version: v.version };
+  }
+  if (/^\d+$/.test(ref)) return { model: modelName(loaded), version: ref };
+  throw new SlipwayError('MODEL_NOT_FOUND', `"${ref}" is not a package directory or a registry version`, {
+    hint: 'pass a package directory, a version number, <name>:<version> or <name>@<alias>',
+  });
+}
+
+export const governanceCommands: Command[] = [
+  {
+    name: 'card',
+    summary:
+      'write MODEL_CARD.md (Hugging Face front matter) and model_card.json (Model Card Toolkit) for a package or version',
+    args: '<package-dir|version|name:version|name@alias>',
+    flags: {
+      ...configFlag,
+      out: {
+        type: 'string',
+        value: '<dir>',
+        description: 'where to write the card (default: slipway-out/card)',
+      },
+      eval: {
+        type: 'string',
+        value: '<report.json>',
+        description:
+          'the eval report (default for a version: the stored one); for a version it is also stored',
+      },
+      'no-record': {
+        type: 'boolean',
+        description: 'for a version: do not store the card in the tracking store',
+      },
+    },
+    description:
+      'Facts the config, package, eval report or registry do not give are listed under "Missing information", never invented. For a registry version the card is stored as run artifacts card/MODEL_CARD.md + card/model_card.json and its sha256 tagged on the version (slipway.card.sha256), which promotion requires.',
+    async run(ctx) {
+      const [ref] = need(ctx, 1, 'card <package-dir|version>');
+      const loaded = await loadProject(ctx);
+      const out = resolve(
+        ctx.cwd,
+        typeof ctx.flags.out === 'string' ? ctx.flags.out : join(loaded.root, 'slipway-out', 'card'),
+      );
+      const report =
+        typeof ctx.flags.eval === 'string' ? await readReportFile(resolve(ctx.cwd, ctx.flags.eval)) : null;
+      const asPath = isAbsolute(ref!) ? ref! : resolve(ctx.cwd, ref!);
+      let result: Record<string, unknown>;
+      if (existsSync(asPath) && statSync(asPath).isDirectory()) {
+        const card = await cardForPackage({ config: loaded.config, packageDir: asPath, evalReport: report });
+        const written = await writeModelCard(out, card);
+        result = {
+          target: 'package',
+          packageHash: card.packageHash,
+          markdown: written.markdownPath,
+          json: written.jsonPath,
+          sha256: written.sha256,
+          recorded: false,
+          missing: card.missing,
+        };
+      } else {
+        result = await withStore(loaded, async (store) => {
+          const { model, version } = await versionRef(store, loaded, ref!);
+          if (report) await recordEvalReport(store, await store.getModelVersion(model, version), report);
+          const {
+            card,
+            version: v,
+            evalSource,
+            evalProblem,
+          } = await cardForVersion({
+            config: loaded.config,
+            store,
+            model,
+            version,
+            audit: auditOf(store),
+            auditKey: keyOf(loaded),
+          });
+          const written = await writeModelCard(out, card);
+          const record = ctx.flags['no-record'] !== true;
+          if (record) await recordModelCard(store, v, written);
+          return {
+            target: 'version',
+            model,
+            version,
+            packageHash: card.packageHash,
+            markdown: written.markdownPath,
+            json: written.jsonPath,
+            sha256: written.sha256,
+            recorded: record,
+            eval: evalSource,
+            evalProblem,
+            missing: card.missing,
+          };
+        });
+      }
+      ctx.output(result, (d) => {
+        const r = d as {
+          markdown: string;
+          json: string;
+          recorded: boolean;
+          missing: { field: string; source: string }[];
+          evalProblem?: string | null;
+        };
+        return [
+          `wrote ${relative(ctx.cwd, r.markdown)} and ${relative(ctx.cwd, r.json)}${r.recorded ? ' (stored on the version)' : ''}`,
+          ...(r.evalProblem ? [`evaluation: ${r.evalProblem}`] : []),
+          r.missing.length
+            ? `missing (${r.missing.length}): ${r.missing.map((m) => m.field).join(', ')}`
+            : 'nothing missing',
+        ].join('\n');
+      });
+    },
+  },
+  {
+    name: 'lineage',
+    summary:
+      'show the chain: data digests → commit → config → run → package → registry version → promotions → rollouts',
+    args: '<model> <version>',
+    flags: { ...configFlag },
+    async run(ctx) {
+      const [model, version] = need(ctx, 2, 'lineage <model> <version>');
+      const loaded = await loadProject(ctx);
+      const chain = await withStore(loaded, (store) =>
+        lineageChain({
+          store,
+          model: model!,
+          version: version!,
+          audit: auditOf(store),
+          auditKey: keyOf(loaded),
+        }),
+      );
+      const { lineage: _raw, ...data } = chain;
+      ctx.output(data, () => renderLineage(chain));
+      return chain.breaks.length > 0 ? 1 : 0;
+    },
+  },
+  {
+    name: 'reproduce',
+    summary:
+      'retrain a registered version from its recorded lineage and report whether the weights hash matches',
+    args: '<model> <version>',
+    flags: {
+      ...configFlag,
+      keep: { type: 'boolean', description: 'keep the materialised project under .slipway/' },
+    },
+    description:
+      'Exit code 1 when the weights differ or the recorded commit, data or config cannot be recovered.',
+    async run(ctx) {
+      const [model, version] = need(ctx, 2, 'reproduce <model> <version>');
+      const loaded = await loadProject(ctx);
+      const result = await withStore(loaded, (store) =>
+        reproduce({
+          store,
+          model: model!,
+          version: version!,
+          projectDir: loaded.root,
+          audit: auditOf(store),
+          auditKey: keyOf(loaded),
+          progress: ctx.progress,
+          keep: ctx.flags.keep === true,
+        }),
+      );
+      ctx.output(result, () =>
+        [
+          ...result.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`),
+          result.blockedBy
+            ? `cannot reproduce ${model} v${version}: ${result.blockedBy}`
+            : result.weightsMatch
+              ? `reproduced ${model} v${version}: weights match (sha256 ${result.original.weightsSha256})`
+              : `NOT reproduced: weights differ (${result.reproduced?.weightsSha256} vs ${result.original.weightsSha256})`,
+        ].join('\n'),
+      );
+      return result.weightsMatch ? 0 : 1;
+    },
+  },
+  {
+    name: 'audit verify',
+    summary:
+      'check the hash chain (and HMACs, with the audit key) of the audit log; names the first bad line',
+    flags: {
+      ...configFlag,
+      'expect-head': {
+        type: 'string',
+        value: '<hash>',
+        description: 'the head hash anchored earlier (detects removal of the last entries)',
+      },
+    },
+    async run(ctx) {
+      const loaded = await loadProject(ctx);
+      const key = keyOf(loaded);
+      const result = await withStore(loaded, (store) =>
+        verifyAudit(auditOf(store), {
+          key,
+          expectHead: typeof ctx.flags['expect-head'] === 'string' ? ctx.flags['expect-head'] : null,
+        }),
+      );
+      ctx.output({ ...result, keyConfigured: key !== null }, () =>
+        result.ok
+          ? `audit log ok: ${result.entries} entries, head ${result.head}${result.hmacVerified ? ', HMACs verified' : key ? '' : ` (no key in $${loaded.config.governance.auditKeyEnv}: HMACs not checked)`}`
+          : `audit log BROKEN at ${result.location} line ${result.firstBad!.line}: ${result.firstBad!.reason}`,
+      );
+      return result.ok ? 0 : 1;
+    },
+  },
+  {
+    name: 'approve',
+    summary:
+      'approve promoting a version to an alias (you must be in the role the policy names; never your own version)',
+    args: '<model> <version>',
+    flags: {
+      ...configFlag,
+      for: { type: 'string', value: '<alias>', description: 'the alias being approved, e.g. champion' },
+    },
+    async run(ctx) {
+      const [model, version] = need(ctx, 2, 'approve <model> <version> --for <alias>');
+      if (typeof ctx.flags.for !== 'string')
+        throw new SlipwayError('USAGE', 'missing --for <alias>', { hint: 'e.g. --for champion' });
+      const loaded = await loadProject(ctx);
+      const actor = await resolveIdentity({ cwd: loaded.root });
+      const policy = await loadPolicyFor(actor, {
+        projectRoot: loaded.root,
+        policyPath: loaded.config.governance.policy,
+      });
+      const result = await withStore(loaded, (store) =>
+        approve({
+          store,
+          model: model!,
+          version: version!,
+          alias: ctx.flags.for as string,
+          actor,
+          policy,
+          lookup: lookupFor(),
+          audit: auditOf(store),
+          auditKey: keyOf(loaded),
+        }),
+      );
+      ctx.output(
+        { ...result, actor: actor.login },
+        () => `${result.approved ? 'approved' : 'REFUSED'} (${result.rule}): ${result.reason}`,
+      );
+      return result.approved ? 0 : 1;
+    },
+  },
+  {
+    name: 'promote',
+    summary:
+      'move a registry alias to a version when the policy, eval gates, model card and approvals allow it',
+    args: '<model> <version>',
+    flags: {
+      ...configFlag,
+      to: { type: 'string', value: '<alias>', description: 'the alias to move, e.g. champion' },
+      'policy-ref': {
+        type: 'string',
+        value: '<ref>',
+        description: 'outside CI: read the policy from this git ref (CI always uses the base branch)',
+      },
+    },
+    description:
+      'The actor is the GitHub event sender (GITHUB_ACTOR) in Actions, else `git config user.name` / $USER; it cannot be passed. In CI the policy is read from the base branch with git, never from the pull request. Every attempt is appended to the audit log. Exit code 1 when refused; the refusal names the rule.',
+    async run(ctx) {
+      const [model, version] = need(ctx, 2, 'promote <model> <version> --to <alias>');
+      if (typeof ctx.flags.to !== 'string')
+        throw new SlipwayError('USAGE', 'missing --to <alias>', { hint: 'e.g. --to champion' });
+      const loaded = await loadProject(ctx);
+      const actor = await resolveIdentity({ cwd: loaded.root });
+      const alias = ctx.flags.to;
+      let policy: Awaited<ReturnType<typeof loadPolicyFor>>;
+      try {
+        policy = await loadPolicyFor(actor, {
+          projectRoot: loaded.root,
+          policyPath: loaded.config.governance.policy,
+          ref: typeof ctx.flags['policy-ref'] === 'string' ? ctx.flags['policy-ref'] : null,
+        });
+      } catch (err) {
+        // Fails closed, and the refused attempt is still on the record.
+        await withStore(loaded, (store) =>
+          appendAudit(
+            auditOf(store),
+            {
+              event: 'promote',
+              outcome: 'refused',
+              actor: actor.login,
+              model: model!,
+              version: version!,
+              data: {
+                alias,
+                rule: 'policy',
+                reason: String((err as Error).message).slice(0, 1500),
+                identitySource: actor.source,
+              },
+            },
+            { key: keyOf(loaded) },
+          ),
+        ).catch(() => {});
+        throw err;
+      }
+      const result = await withStore(loaded, (store) =>
+        promote({
+          store,
+          model: model!,
+          version: version!,
+          alias: ctx.flags.to as string,
+          actor,
+          policy,
+          lookup: lookupFor(),
+          audit: auditOf(store),
+          auditKey: keyOf(loaded),
+        }),
+      );
+      ctx.output({ ...result, policy: { source: policy.source, sha256: policy.sha256 } }, () =>
+        [
+          ...result.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.name} [${c.rule}]: ${c.reason}`),
+          result.promoted
+            ? result.unchanged
+              ? `${model}@${result.alias} already points at v${version}; nothing moved (audit #${result.audit.seq})`
+              : `${model}@${result.alias}: v${result.previousVersion ?? '(unset)'} → v${version} by ${result.actor} (audit #${result.audit.seq})`
+            : `REFUSED by ${result.refusedBy!.rule}: ${result.refusedBy!.reason}`,
+        ].join('\n'),
+      );
+      return result.promoted ? 0 : 1;
+    },
+  },
+];
