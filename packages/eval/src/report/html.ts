@@ -10,7 +10,7 @@ const CSS = `
 body{margin:0 auto;max-width:1100px;padding:24px;color:#1f2328;line-height:1.45}
 h1{font-size:1.6rem;margin:0 0 4px} h2{font-size:1.2rem;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
 .verdict{display:inline-block;padding:4px 14px;border-radius:16px;color:#fff;font-weight:700;letter-spacing:.04em}
-.pass{background:var(--ok)} .fail{background:var(--bad)} .muted{color:var(--muted)}
+.pass{background:var(--ok)} .fail{background:var(--bad)} .badge{color:#fff;border-radius:10px;padding:0 8px;font-size:.8rem;font-weight:600} tr.worst td{background:#fff8c5} .muted{color:var(--muted)}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:6px 0} th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg);cursor:pointer;user-select:none} td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.failed td{background:#ffebe9} .note{background:#ddf4ff;border-left:4px solid #0969da;padding:8px 12px;margin:8px 0}
@@ -39,6 +39,10 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 });
 document.documentElement.dataset.ready = 'true';
 `;
+
+function pEq(p: number): string {
+  return p < 0.001 ? '< 0.001' : `= ${p.toFixed(3)}`;
+}
 
 function cellN(x: number | null | undefined, text?: string): string {
   return `<td class="n" data-v="${x ?? ''}">${html(text ?? num(x))}</td>`;
@@ -119,7 +123,7 @@ export function renderHtml(report: EvalReport): string {
           ['', 'Metric', 'Rule', 'Candidate', 'Baseline', 'Why'],
           report.gates.map(
             (g) =>
-              `<tr class="${g.passed ? '' : 'failed'}"><td>${g.passed ? '✅' : '❌'}</td><td><code>${html(g.metric)}</code></td><td>${html(RULE_TEXT[g.rule] ?? g.rule)}</td>${cellN(g.candidate)}${cellN(g.baseline)}<td>${html(g.reason)}</td></tr>`,
+              `<tr class="${g.passed ? '' : 'failed'}"><td><span class="badge ${g.passed ? 'pass' : 'fail'}">${g.passed ? 'pass' : 'fail'}</span></td><td><code>${html(g.metric)}</code></td><td>${html(RULE_TEXT[g.rule] ?? g.rule)}</td>${cellN(g.candidate)}${cellN(g.baseline)}<td>${html(g.reason)}</td></tr>`,
           ),
         ),
   );
@@ -133,7 +137,7 @@ export function renderHtml(report: EvalReport): string {
           `<tr><td><code>${html(m.name)}</code> ${m.greaterIsBetter ? '↑' : '↓'}${m.note ? `<br><span class="muted">${html(m.note)}</span>` : ''}</td>${cellN(m.candidate)}<td>${html(interval(m.ci))}</td>${cellN(m.baseline)}${cellN(m.delta, signed(m.delta))}<td>${html(interval(m.deltaCi))}</td>${cellN(m.pValue, pValue(m.pValue))}</tr>`,
       ),
     ),
-    `<p class="muted">Percentile intervals from ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap.${report.mcnemar ? ` McNemar exact test on accuracy: b = ${report.mcnemar.b}, c = ${report.mcnemar.c}, p = ${pValue(report.mcnemar.pValue)}.` : ''}</p>`,
+    `<p class="muted">Percentile intervals from ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap.${report.mcnemar ? ` McNemar exact test on accuracy: candidate-only correct ${report.mcnemar.b}, baseline-only correct ${report.mcnemar.c}, p ${pEq(report.mcnemar.pValue)}.` : ''}</p>`,
   );
   const charts: string[] = [];
   if (report.curves.roc) {
@@ -219,7 +223,7 @@ export function renderHtml(report: EvalReport): string {
         ['Slice', 'Support', ...names],
         report.slices.map(
           (s) =>
-            `<tr class="${worst.has(s.slice) ? 'failed' : ''}"><td>${html(s.slice)}</td>${cellN(s.support)}${names.map((n) => cellN(s.metrics[n])).join('')}</tr>`,
+            `<tr class="${worst.has(s.slice) ? 'worst' : ''}"><td>${html(s.slice)}</td>${cellN(s.support)}${names.map((n) => cellN(s.metrics[n])).join('')}</tr>`,
         ),
       ),
     );

@@ -199,7 +199,7 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
       );
     if (report.mcnemar)
       lines.push(
-        `- McNemar (accuracy): candidate-only correct ${report.mcnemar.b}, baseline-only correct ${report.mcnemar.c}, exact p = ${pValue(report.mcnemar.pValue)}`,
+        `- McNemar (accuracy): candidate-only correct ${report.mcnemar.b}, baseline-only correct ${report.mcnemar.c}, exact p ${report.mcnemar.pValue < 0.001 ? '< 0.001' : `= ${report.mcnemar.pValue.toFixed(3)}`}`,
       );
     if (lines.length > 0) sections.push(details('Operating points and tests', lines.join('\n')));
   }
