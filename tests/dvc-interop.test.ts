@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addInChild,
   cloneProject,
   dvc,
   type Moto,
@@ -95,6 +96,23 @@ describe('slipway data add → dvc', () => {
       readFileSync(join(theirs, '.dvc', '.gitignore'), 'utf8'),
     );
     expect(dvcFiles(ours)).toEqual(dvcFiles(theirs));
+  });
+});
+
+describe('two processes', () => {
+  it('two `data add` of the same path at once: both succeed, one result, nothing half-written', async () => {
+    const ours = project('race');
+    const theirs = project('race-dvc');
+    await dvc(theirs, 'init', '--no-scm', '-q');
+    await dvc(theirs, 'add', '-q', 'data');
+    const [a, b] = await Promise.all([addInChild(ours, 'data'), addInChild(ours, 'data')]);
+    expect([a.code, b.code], `${a.stderr}\n${b.stderr}`).toEqual([0, 0]);
+    expect(readFileSync(join(ours, 'data.dvc'), 'utf8')).toBe(readFileSync(join(theirs, 'data.dvc'), 'utf8'));
+    expect(await dvc(ours, 'status')).toContain('Data and pipelines are up to date');
+    const leftovers = (readdirSync(ours, { recursive: true }) as string[]).filter(
+      (f) => f.endsWith('.tmp') || f.endsWith('slipway.lock'),
+    );
+    expect(leftovers).toEqual([]);
   });
 });
 

@@ -45,8 +45,20 @@ export async function slipway(cwd: string, ...args: string[]): Promise<CliResult
   let stdout = '';
   let stderr = '';
   const io = {
-    stdout: { write: (s: string) => ((stdout += s), true), isTTY: false },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+    stdout: {
+      write(s: string) {
+        stdout += s;
+        return true;
+      },
+      isTTY: false,
+    },
+    stderr: {
+      write(s: string) {
+        stderr += s;
+        return true;
+      },
+      isTTY: false,
+    },
   } as unknown as Parameters<typeof main>[1];
   const code = await main([...args, '--cwd', cwd], io, dataVersionCommands);
   return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
@@ -104,6 +116,27 @@ export function cloneProject(from: string, to: string): void {
   }
   for (const name of readdirSync(from))
     if (name.endsWith('.dvc') && name !== '.dvc') cpSync(join(from, name), join(to, name));
+}
+
+// Resolves `./x.js` to `./x.ts` so a plain `node` child can run workspace sources.
+const TS_HOOK =
+  "data:text/javascript,import{registerHooks}from'node:module';registerHooks({resolve(s,c,n){try{return n(s,c)}catch(e){if(s.startsWith('.')&&s.endsWith('.js'))return n(s.slice(0,-3)+'.ts',c);throw e}}})";
+const ADD_MODULE = resolve(import.meta.dirname, '../../packages/data/src/versioning/add.ts');
+
+/** `addPaths` in a separate Node process (its own pid, so the project lock is really contended). */
+export function addInChild(
+  cwd: string,
+  ...paths: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const script = `const m = await import(${JSON.stringify(ADD_MODULE)}); const r = await m.addPaths(${JSON.stringify(paths)}, { cwd: ${JSON.stringify(cwd)} }); console.log(JSON.stringify(r));`;
+  return new Promise((ok) => {
+    execFile(
+      process.execPath,
+      ['--import', TS_HOOK, '--conditions=@slipway/source', '--input-type=module', '-e', script],
+      { cwd },
+      (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
 export interface Moto {

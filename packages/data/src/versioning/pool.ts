@@ -62,7 +62,10 @@ export async function runJobs(jobs: Job[], sizes: number[], options: PoolOptions
     let next = 0;
     await Promise.all(
       Array.from({ length: count }, async () => {
-        const worker = new Worker(workerUrl());
+        const worker = new Worker(workerUrl(), {
+          // Flags that only make sense for the main script (e.g. --input-type with -e) break a worker.
+          execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+        });
         workers.push(worker);
         let seq = 0;
         const pending = new Map<number, (r: JobResult[]) => void>();

@@ -64,9 +64,17 @@ export async function initRepo(root: string): Promise<DvcRepo> {
   if (isDir(dvcDir)) return openRepo(root);
   const git = existsSync(join(root, '.git'));
   await mkdir(join(dvcDir, 'tmp'), { recursive: true });
-  await writeFile(join(dvcDir, 'config'), git ? '' : '[core]\n    no_scm = True\n', { flag: 'wx' });
-  if (git) await writeFile(join(dvcDir, '.gitignore'), '/config.local\n/tmp\n/cache\n', { flag: 'wx' });
-  if (!existsSync(join(root, '.dvcignore'))) await writeFile(join(root, '.dvcignore'), DVCIGNORE);
+  // `wx`: when two commands initialize at once, the first writes each file and the second keeps it.
+  const create = async (file: string, text: string) => {
+    try {
+      await writeFile(file, text, { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  };
+  await create(join(dvcDir, 'config'), git ? '' : '[core]\n    no_scm = True\n');
+  if (git) await create(join(dvcDir, '.gitignore'), '/config.local\n/tmp\n/cache\n');
+  await create(join(root, '.dvcignore'), DVCIGNORE);
   return openRepo(root);
 }
 

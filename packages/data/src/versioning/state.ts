@@ -16,13 +16,12 @@ const MAX_ENTRIES = 1_000_000;
  * re-read. Kept in `.dvc/tmp/` (git-ignored); losing it only costs a re-hash.
  */
 export class HashState {
+  private readonly file: string | undefined;
   private readonly entries: Map<string, string>;
   private dirty = false;
 
-  private constructor(
-    private readonly file: string | undefined,
-    entries: Map<string, string>,
-  ) {
+  private constructor(file: string | undefined, entries: Map<string, string>) {
+    this.file = file;
     this.entries = entries;
   }
 
