@@ -10,12 +10,17 @@
  * GET /user; a read-only token (fork pull requests) gets "Resource not accessible by integration" on writes.
  * Faults (5xx, secondary rate limits with Retry-After, 403, 404) can be queued per operation.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import YAML from 'yaml';
 
 const require = createRequire(import.meta.url);
 
@@ -43,6 +48,7 @@ function loadSpec(): Spec {
   if (spec) return spec;
   const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
   const doc = JSON.parse(readFileSync(file, 'utf8'));
+  fixUntypedNullable(doc);
   const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true, discriminator: true });
   const addFormats =
     (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
@@ -64,6 +70,22 @@ function loadSpec(): Spec {
   ops.sort((a, b) => a.names.length - b.names.length);
   spec = { doc, ajv, ops, cache: new Map() };
   return spec;
+}
+
+/** Ajv rejects OpenAPI's `nullable` without `type` (some webhook schemas use it): spell it as anyOf null. */
+function fixUntypedNullable(node: Json): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const x of node) fixUntypedNullable(x);
+    return;
+  }
+  for (const v of Object.values(node)) fixUntypedNullable(v);
+  if (node.nullable === true && node.type === undefined) {
+    const copy = { ...node };
+    delete copy.nullable;
+    for (const k of Object.keys(node)) delete node[k];
+    node.anyOf = [copy, { type: 'null' }];
+  }
 }
 
 function pointer(...parts: string[]): string {
@@ -490,30 +512,7 @@ export class GitHubDouble {
   }
 
   private user(login: string): Json {
-    const id = [...login].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 1_000_000, 7);
-    const api = `https://api.github.com/users/${encodeURIComponent(login)}`;
-    return {
-      login,
-      id,
-      node_id: `U_${id}`,
-      avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
-      gravatar_id: '',
-      url: api,
-      html_url: login.endsWith('[bot]')
-        ? `https://github.com/apps/${login.slice(0, -5)}`
-        : `https://github.com/${encodeURIComponent(login)}`,
-      followers_url: `${api}/followers`,
-      following_url: `${api}/following{/other_user}`,
-      gists_url: `${api}/gists{/gist_id}`,
-      starred_url: `${api}/starred{/owner}{/repo}`,
-      subscriptions_url: `${api}/subscriptions`,
-      organizations_url: `${api}/orgs`,
-      repos_url: `${api}/repos`,
-      events_url: `${api}/events{/privacy}`,
-      received_events_url: `${api}/received_events`,
-      type: login.endsWith('[bot]') ? 'Bot' : 'User',
-      site_admin: false,
-    };
+    return userJson(login);
   }
 
   private commentJson(ex: (n: string) => Json, c: StoredComment): Json {
@@ -591,4 +590,415 @@ export class GitHubDouble {
       );
     }
   }
+}
+
+export function userJson(login: string): Json {
+  const id = [...login].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 1_000_000, 7);
+  const api = `https://api.github.com/users/${encodeURIComponent(login)}`;
+  return {
+    login,
+    id,
+    node_id: `U_${id}`,
+    avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
+    gravatar_id: '',
+    url: api,
+    html_url: login.endsWith('[bot]')
+      ? `https://github.com/apps/${login.slice(0, -5)}`
+      : `https://github.com/${encodeURIComponent(login)}`,
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+    type: login.endsWith('[bot]') ? 'Bot' : 'User',
+    site_admin: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Event payloads: generated from GitHub's own webhook schemas (x-webhooks of the same description),
+// every required field filled, the fields the Actions read set by the test, and validated before use.
+
+function sample(s: Spec, schema: Json, name: string, depth: number): Json {
+  const node = deref(s, schema);
+  if (!node || depth > 12) return null;
+  if (node.allOf) return Object.assign({}, ...node.allOf.map((x: Json) => sample(s, x, name, depth)));
+  if (node.oneOf || node.anyOf) {
+    const options = (node.oneOf ?? node.anyOf).map((x: Json) => deref(s, x));
+    const pick = options.find((o: Json) => o && o.type !== 'null' && !o.nullable) ?? options[0];
+    return sample(s, pick, name, depth);
+  }
+  if (node.enum) return node.enum.find((v: Json) => v !== null) ?? node.enum[0];
+  if (node.nullable && !['object', 'array'].includes(node.type)) return null;
+  switch (node.type) {
+    case 'object': {
+      const out: Json = {};
+      for (const key of node.required ?? [])
+        out[key] = sample(s, node.properties?.[key] ?? {}, key, depth + 1);
+      return out;
+    }
+    case 'array':
+      return [];
+    case 'integer':
+    case 'number':
+      return node.minimum ?? 1;
+    case 'boolean':
+      return false;
+    case 'string':
+      if (node.format === 'uri' || /_url$|^url$/.test(name)) return `https://api.github.com/${name}`;
+      if (node.format === 'date-time' || /_at$/.test(name)) return '2026-11-24T12:00:00Z';
+      if (node.format === 'email') return 'octocat@github.com';
+      return name;
+    default:
+      return name;
+  }
+}
+
+function merge(target: Json, patch: Json): Json {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) out[k] = merge(out[k], v);
+  return out;
+}
+
+/** A payload for `webhook-<event>` (e.g. `pull-request-opened`), schema-valid, with `patch` applied. */
+export function webhookPayload(event: string, patch: Json): Json {
+  const s = loadSpec();
+  const ref = `#/components/schemas/webhook-${event}`;
+  const payload = merge(sample(s, { $ref: ref }, 'payload', 0), patch);
+  const v = validator(s, pointer('components', 'schemas', `webhook-${event}`));
+  if (!v(payload))
+    throw new Error(`webhook-${event} payload breaks the schema: ${s.ajv.errorsText(v.errors)}`);
+  return payload;
+}
+
+export interface RepoRef {
+  owner: string;
+  name: string;
+}
+
+function repoPatch(r: RepoRef, fork: boolean): Json {
+  return {
+    id: r.owner.length * 1000 + r.name.length,
+    name: r.name,
+    full_name: `${r.owner}/${r.name}`,
+    fork,
+    private: false,
+    default_branch: 'main',
+    html_url: `https://github.com/${r.owner}/${r.name}`,
+    url: `https://api.github.com/repos/${r.owner}/${r.name}`,
+    owner: { ...userJson(r.owner), type: 'Organization' },
+  };
+}
+
+export function pullRequestEvent(o: {
+  action: 'opened' | 'synchronize';
+  number: number;
+  base: RepoRef;
+  head?: RepoRef;
+  headSha: string;
+  baseSha?: string;
+  headRef?: string;
+  sender?: string;
+}): Json {
+  const head = o.head ?? o.base;
+  const fork = head.owner !== o.base.owner || head.name !== o.base.name;
+  const sender = userJson(o.sender ?? 'octocat');
+  return webhookPayload(`pull-request-${o.action}`, {
+    action: o.action,
+    number: o.number,
+    ...(o.action === 'synchronize' ? { before: 'b'.repeat(40), after: o.headSha } : {}),
+    pull_request: {
+      number: o.number,
+      state: 'open',
+      title: 'Retrain on November data',
+      html_url: `https://github.com/${o.base.owner}/${o.base.name}/pull/${o.number}`,
+      url: `https://api.github.com/repos/${o.base.owner}/${o.base.name}/pulls/${o.number}`,
+      user: sender,
+      head: {
+        label: `${head.owner}:${o.headRef ?? 'feature'}`,
+        ref: o.headRef ?? 'feature',
+        sha: o.headSha,
+        repo: repoPatch(head, fork),
+        user: { login: head.owner },
+      },
+      base: {
+        label: `${o.base.owner}:main`,
+        ref: 'main',
+        sha: o.baseSha ?? 'c'.repeat(40),
+        repo: repoPatch(o.base, false),
+        user: { login: o.base.owner },
+      },
+    },
+    repository: repoPatch(o.base, false),
+    sender,
+  });
+}
+
+export function pushEvent(o: {
+  repo: RepoRef;
+  ref: string;
+  after: string;
+  before?: string;
+  pusher?: string;
+}): Json {
+  return webhookPayload('push', {
+    ref: o.ref,
+    before: o.before ?? '0'.repeat(40),
+    after: o.after,
+    repository: repoPatch(o.repo, false),
+    pusher: { name: o.pusher ?? 'octocat', email: 'octocat@github.com' },
+    sender: userJson(o.pusher ?? 'octocat'),
+    head_commit: null,
+    commits: [],
+  });
+}
+
+export function workflowDispatchEvent(o: {
+  repo: RepoRef;
+  ref: string;
+  inputs?: Record<string, string>;
+}): Json {
+  return webhookPayload('workflow-dispatch', {
+    ref: o.ref,
+    inputs: o.inputs ?? {},
+    workflow: '.github/workflows/slipway-monitor.yml',
+    repository: repoPatch(o.repo, false),
+    sender: userJson('octocat'),
+  });
+}
+
+/** `schedule` has no webhook: the runner writes `{ "schedule": "<cron>" }` plus the repository. */
+export function scheduleEvent(o: { repo: RepoRef; cron: string }): Json {
+  return {
+    schedule: o.cron,
+    repository: repoPatch(o.repo, false),
+    workflow: '.github/workflows/slipway-monitor.yml',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Running an Action's committed dist/ the way the runner does.
+
+export interface ActionRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  env: Record<string, string>;
+  /** `::error`/`::warning`/`::notice` workflow commands printed on stdout. */
+  annotations: { level: string; message: string }[];
+}
+
+/** Reads `name<<DELIM\nvalue\nDELIM` and `name=value` records of GITHUB_OUTPUT / GITHUB_ENV files. */
+export function parseFileCommands(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delim] = heredoc;
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]!);
+      out[name!] = value.join('\n');
+    } else if (line.includes('=')) {
+      out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return out;
+}
+
+export async function runActionDist(o: {
+  action: string;
+  inputs: Record<string, string>;
+  eventName: string;
+  payload: Json;
+  double: GitHubDouble;
+  token: string;
+  workspace: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<ActionRun> {
+  const actionDir = resolve('actions', o.action);
+  const meta = YAML.parse(await readFile(join(actionDir, 'action.yml'), 'utf8'));
+  if (meta.runs?.using !== 'node24') throw new Error(`${o.action}: runs.using is ${meta.runs?.using}`);
+  const temp = await mkdtemp(join(tmpdir(), `slipway-action-${o.action}-`));
+  const files = {
+    GITHUB_EVENT_PATH: join(temp, 'event.json'),
+    GITHUB_OUTPUT: join(temp, 'output'),
+    GITHUB_STEP_SUMMARY: join(temp, 'summary.md'),
+    GITHUB_ENV: join(temp, 'env'),
+    GITHUB_PATH: join(temp, 'path'),
+    GITHUB_STATE: join(temp, 'state'),
+  };
+  await writeFile(files.GITHUB_EVENT_PATH, JSON.stringify(o.payload));
+  for (const f of [
+    files.GITHUB_OUTPUT,
+    files.GITHUB_STEP_SUMMARY,
+    files.GITHUB_ENV,
+    files.GITHUB_PATH,
+    files.GITHUB_STATE,
+  ]) {
+    await writeFile(f, '');
+  }
+  // The runner sets every declared input: the given value, else the default with expressions evaluated.
+  const inputs: Record<string, string> = {};
+  for (const [name, spec] of Object.entries<Json>(meta.inputs ?? {})) {
+    if (!(name in o.inputs) && spec.default === undefined) continue;
+    let value = name in o.inputs ? o.inputs[name]! : String(spec.default);
+    value = value
+      .replace(/\$\{\{\s*github\.token\s*\}\}/g, o.token)
+      .replace(/\$\{\{\s*github\.actor\s*\}\}/g, 'octocat');
+    inputs[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  }
+  for (const name of Object.keys(o.inputs)) {
+    if (!(name in (meta.inputs ?? {})))
+      throw new Error(`${o.action}: input "${name}" is not declared in action.yml`);
+  }
+  const pr = o.payload.pull_request;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? temp,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: `${o.double.owner}/${o.double.repo}`,
+    GITHUB_REPOSITORY_OWNER: o.double.owner,
+    GITHUB_EVENT_NAME: o.eventName,
+    GITHUB_SHA: pr ? 'e'.repeat(40) : (o.payload.after ?? 'f'.repeat(40)),
+    GITHUB_REF: pr ? `refs/pull/${pr.number}/merge` : (o.payload.ref ?? 'refs/heads/main'),
+    GITHUB_API_URL: o.double.url,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_GRAPHQL_URL: `${o.double.url}/graphql`,
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_NUMBER: '17',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_TRIGGERING_ACTOR: 'octocat',
+    GITHUB_WORKFLOW: 'slipway',
+    GITHUB_JOB: 'report',
+    GITHUB_ACTION: `__slipway-ml_slipway_${o.action}`,
+    GITHUB_ACTION_PATH: actionDir,
+    GITHUB_WORKSPACE: o.workspace,
+    RUNNER_TEMP: temp,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    ...files,
+    ...inputs,
+    ...o.env,
+  };
+  const child = spawn(process.execPath, [join(actionDir, meta.runs.main)], { cwd: o.workspace, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const code = await new Promise<number>((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${o.action} timed out\n${stdout}\n${stderr}`));
+    }, o.timeoutMs ?? 120_000);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolvePromise(c ?? 1);
+    });
+  });
+  const annotations = [...stdout.matchAll(/^::(error|warning|notice)[^:]*::(.*)$/gm)].map((m) => ({
+    level: m[1]!,
+    message: m[2]!.replaceAll('%0A', '\n').replaceAll('%0D', '\r').replaceAll('%25', '%'),
+  }));
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseFileCommands(await readFile(files.GITHUB_OUTPUT, 'utf8')),
+    summary: await readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    env: parseFileCommands(await readFile(files.GITHUB_ENV, 'utf8')),
+    annotations,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A small real Slipway project for the Action tests: a git repository with a seeded binary-classification
+// dataset (CSV) and a slipway.config.ts that needs no node_modules (a plain object default export).
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function dataset(rows: number, seed: number): string {
+  const r = rng(seed);
+  const origins = ['ORD', 'ATL', 'SFO', 'JFK'];
+  const lines = ['id,distance,hour,origin,delayed'];
+  for (let i = 0; i < rows; i++) {
+    const distance = 100 + r() * 2900;
+    const hour = Math.floor(r() * 24);
+    const origin = origins[Math.floor(r() * origins.length)]!;
+    const p = 0.15 + (hour > 17 ? 0.5 : 0) + (origin === 'ORD' ? 0.1 : 0);
+    lines.push(`${i},${distance.toFixed(1)},${hour},${origin},${r() < p ? 1 : 0}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const FIXTURE_CONFIG = `// Fixture project for the Action tests.
+export default {
+  project: { name: 'delay-mini', description: 'Small fixture project for the Action tests.' },
+  data: { train: 'data/train.csv', eval: 'data/eval.csv', label: 'delayed', id: 'id' },
+  features: [
+    { column: 'hour', transform: 'oneHot', maxVocab: 24 },
+    { column: 'distance', transform: 'standardize' },
+    { column: 'origin', transform: 'oneHot', maxVocab: 8 },
+  ],
+  model: { task: 'binary', type: 'mlp', hidden: [8], dropout: 0 },
+  training: { backend: 'wasm', epochs: 2, batchSize: 128, learningRate: 0.01, seed: 1, validationSplit: 0.1 },
+  eval: {
+    gates: {
+      roc_auc: { threshold: ROC_THRESHOLD },
+    },
+    bootstrap: { resamples: 50, seed: 7 },
+  },
+};
+`;
+
+/** Creates the project; `rocThreshold` above what the model reaches makes the gate fail. */
+export async function createFixtureProject(options: { rocThreshold?: number } = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-gh-project-'));
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'data/train.csv'), dataset(2000, 3));
+  await writeFile(join(dir, 'data/eval.csv'), dataset(600, 4));
+  await writeFile(
+    join(dir, 'slipway.config.ts'),
+    FIXTURE_CONFIG.replace('ROC_THRESHOLD', String(options.rocThreshold ?? 0.55)),
+  );
+  await writeFile(join(dir, '.gitignore'), '.slipway/\nslipway-report/\n');
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.com',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.com',
+      },
+    });
+  git('init', '--quiet', '--initial-branch=main');
+  git('add', '.');
+  git('commit', '--quiet', '-m', 'fixture');
+  return dir;
 }

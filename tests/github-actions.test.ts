@@ -1,0 +1,261 @@
+/**
+ * The train and evaluate Actions run from their committed dist/ as the runner runs them (INPUT_*,
+ * GITHUB_EVENT_PATH with schema-valid payloads, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files) against a
+ * GitHub API double that validates every request and response against GitHub's OpenAPI description.
+ */
+import { rm } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createFixtureProject,
+  GitHubDouble,
+  pullRequestEvent,
+  pushEvent,
+  runActionDist,
+  workflowDispatchEvent,
+} from './support/github-double.ts';
+
+const OWNER = 'slipway-ml';
+const REPO = 'flight-delay';
+const BOT = 'github-actions[bot]';
+const TOKEN = 'ghs_job_token';
+const FORK_TOKEN = 'ghs_fork_read_only';
+const MARKER = '<!-- slipway:report key=evaluate -->';
+const HEAD = '1'.repeat(40);
+
+let project: string;
+let modelPath: string;
+let double: GitHubDouble;
+
+const base = { owner: OWNER, name: REPO };
+const prOpened = (number = 7) => pullRequestEvent({ action: 'opened', number, base, headSha: HEAD });
+
+function evaluate(
+  payload: unknown,
+  o: { eventName?: string; token?: string; inputs?: Record<string, string> } = {},
+) {
+  return runActionDist({
+    action: 'evaluate',
+    inputs: { model: modelPath, ...o.inputs },
+    eventName: o.eventName ?? 'pull_request',
+    payload,
+    double,
+    token: o.token ?? TOKEN,
+    workspace: project,
+  });
+}
+
+beforeAll(async () => {
+  project = await createFixtureProject();
+  double = new GitHubDouble(OWNER, REPO);
+  await double.start();
+  double.tokens.set(TOKEN, { login: BOT, kind: 'app' });
+  const train = await runActionDist({
+    action: 'train',
+    inputs: {},
+    eventName: 'workflow_dispatch',
+    payload: workflowDispatchEvent({ repo: base, ref: 'refs/heads/main' }),
+    double,
+    token: TOKEN,
+    workspace: project,
+    timeoutMs: 280_000,
+  });
+  expect(train.stderr + train.stdout).not.toMatch(/::error/);
+  expect(train.code).toBe(0);
+  expect(train.outputs['model-hash']).toMatch(/^[0-9a-f]{64}$/);
+  expect(train.outputs.cached).toBe('false');
+  expect(JSON.parse(train.outputs.metrics!)).toHaveProperty('val_auc');
+  expect(train.summary).toContain('### Slipway train');
+  modelPath = train.outputs['model-path']!;
+  expect(modelPath).toMatch(/^\.slipway\/packages\//);
+  await double.stop();
+}, 300_000);
+
+afterAll(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  double = new GitHubDouble(OWNER, REPO);
+  await double.start();
+  double.tokens.set(TOKEN, { login: BOT, kind: 'app' });
+  double.tokens.set(FORK_TOKEN, { login: BOT, kind: 'app', readOnly: true });
+});
+
+afterEach(async () => {
+  expect(double.violations).toEqual([]);
+  await double.stop();
+});
+
+describe('evaluate on pull_request', () => {
+  it('first run: creates the comment, a check run on the PR head, outputs and the job summary', async () => {
+    const res = await evaluate(prOpened());
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const ours = double.commentsOn(7);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.login).toBe(BOT);
+    expect(ours[0]!.body.startsWith(MARKER)).toBe(true);
+    expect(ours[0]!.body).toContain('Slipway evaluation: **PASS**');
+    expect(res.outputs.verdict).toBe('pass');
+    expect(res.outputs['failed-gates']).toBe('0');
+    expect(res.outputs['comment-url']).toBe(
+      `https://github.com/${OWNER}/${REPO}/pull/7#issuecomment-${ours[0]!.id}`,
+    );
+    expect(res.outputs['report-json']).toBe('slipway-report/report.json');
+    expect(double.checkRuns).toHaveLength(1);
+    expect(double.checkRuns[0]).toMatchObject({
+      name: 'Slipway evaluate',
+      headSha: HEAD,
+      conclusion: 'success',
+    });
+    expect(res.outputs['check-run-id']).toBe(String(double.checkRuns[0]!.id));
+    expect(res.summary).toContain('Slipway evaluation: **PASS**');
+    // GITHUB_TOKEN cannot read /user: the identity falls back to the Actions bot.
+    expect(double.requests.find((r) => r.operation === 'GET /user')?.status).toBe(403);
+  }, 120_000);
+
+  it('synchronize: edits the same comment in place, push after push', async () => {
+    const old = double.addComment(7, BOT, `${MARKER}\n## ❌ Slipway evaluation: **FAIL** (an older push)`);
+    const res = await evaluate(pullRequestEvent({ action: 'synchronize', number: 7, base, headSha: HEAD }));
+    expect(res.code, res.stdout).toBe(0);
+    expect(double.commentsOn(7)).toHaveLength(1);
+    expect(double.commentsOn(7)[0]!.id).toBe(old.id);
+    expect(double.commentsOn(7)[0]!.body).toContain('**PASS**');
+    expect(double.count('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}')).toBe(1);
+
+    const again = await evaluate(pullRequestEvent({ action: 'synchronize', number: 7, base, headSha: HEAD }));
+    expect(again.code).toBe(0);
+    expect(double.count('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}')).toBe(2);
+    expect(double.count('POST /repos/{owner}/{repo}/issues/{issue_number}/comments')).toBe(0);
+    expect(double.commentsOn(7).map((c) => c.id)).toEqual([old.id]);
+  }, 120_000);
+
+  it('finds its comment on the second page of 120 comments and does not post a duplicate', async () => {
+    let ours = 0;
+    for (let i = 0; i < 120; i++) {
+      if (i === 110) ours = double.addComment(7, BOT, `${MARKER}\nold report`).id;
+      else double.addComment(7, i % 3 === 0 ? BOT : `reviewer-${i % 7}`, `comment ${i}`);
+    }
+    const res = await evaluate(prOpened());
+    expect(res.code, res.stdout).toBe(0);
+    const lists = double.requests.filter(
+      (r) => r.operation === 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    );
+    expect(lists.map((r) => r.query.page ?? '1')).toEqual(['1', '2']);
+    expect(lists.every((r) => r.query.per_page === '100')).toBe(true);
+    expect(double.commentsOn(7)).toHaveLength(120);
+    expect(double.comments.find((c) => c.id === ours)!.body).toContain('**PASS**');
+  }, 120_000);
+
+  it("leaves another user's comment that carries our marker alone", async () => {
+    const quoted = double.addComment(7, 'mallory', `${MARKER}\nI copied your marker`);
+    const res = await evaluate(prOpened());
+    expect(res.code, res.stdout).toBe(0);
+    expect(double.comments.find((c) => c.id === quoted.id)!.body).toBe(`${MARKER}\nI copied your marker`);
+    const mine = double.commentsOn(7).filter((c) => c.login === BOT);
+    expect(mine).toHaveLength(1);
+    expect(
+      res.annotations.some((a) => a.level === 'warning' && /other users.*left alone/.test(a.message)),
+    ).toBe(true);
+  }, 120_000);
+
+  it('fork PR with a read-only token: a clear warning, the summary still has the report, the step passes', async () => {
+    const payload = pullRequestEvent({
+      action: 'opened',
+      number: 9,
+      base,
+      head: { owner: 'mallory', name: REPO },
+      headSha: HEAD,
+      sender: 'mallory',
+    });
+    const res = await evaluate(payload, { token: FORK_TOKEN });
+    expect(res.code, res.stdout).toBe(0);
+    expect(double.comments).toHaveLength(0);
+    expect(double.checkRuns).toHaveLength(0);
+    const warnings = res.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
+    expect(warnings.some((w) => /fork mallory\/flight-delay.*read-only token/.test(w))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('Check run skipped'))).toBe(true);
+    expect(res.summary).toContain('Slipway evaluation: **PASS**');
+    expect(res.stdout).not.toMatch(/\n\s+at /);
+  }, 120_000);
+
+  it('retries 5xx and a secondary rate limit (honouring Retry-After), then succeeds once', async () => {
+    double.fault('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { status: 502, times: 2 });
+    double.fault('POST /repos/{owner}/{repo}/check-runs', {
+      status: 403,
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      headers: { 'retry-after': '1' },
+    });
+    const res = await evaluate(prOpened());
+    expect(res.code, res.stdout).toBe(0);
+    const posts = double.requests.filter(
+      (r) => r.operation === 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    );
+    expect(posts.map((r) => r.status)).toEqual([502, 502, 201]);
+    const checks = double.requests.filter((r) => r.operation === 'POST /repos/{owner}/{repo}/check-runs');
+    expect(checks.map((r) => r.status)).toEqual([403, 201]);
+    expect(checks[1]!.at - checks[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(double.commentsOn(7)).toHaveLength(1);
+    expect(res.stdout).toMatch(/retry 1 in 1000 ms/);
+  }, 120_000);
+
+  it('a 404 from GitHub fails the step with the API message and a hint, not a stack trace', async () => {
+    double.fault('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      status: 404,
+      message: 'Not Found',
+    });
+    const res = await evaluate(prOpened());
+    expect(res.code).toBe(1);
+    const errors = res.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /GitHub API GET \/repos\/slipway-ml\/flight-delay\/issues\/7\/comments answered 404/,
+    );
+    expect(errors[0]).toMatch(/hint: /);
+    expect(res.stdout + res.stderr).not.toMatch(/\n\s+at /);
+    // The summary was written before GitHub refused: the report is not lost.
+    expect(res.summary).toContain('Slipway evaluation');
+  }, 120_000);
+
+  it('a failed gate fails the step and the check, with an annotation on the gate line of the config', async () => {
+    const res = await evaluate(prOpened(), { inputs: { data: 'data/eval.csv' } });
+    expect(res.code).toBe(0);
+    const strict = await createFixtureProject({ rocThreshold: 0.99 });
+    try {
+      const failing = await runActionDist({
+        action: 'evaluate',
+        inputs: { model: `${project}/${modelPath}` },
+        eventName: 'pull_request',
+        payload: prOpened(8),
+        double,
+        token: TOKEN,
+        workspace: strict,
+      });
+      expect(failing.code).toBe(1);
+      expect(failing.outputs.verdict).toBe('fail');
+      expect(failing.outputs['failed-gates']).toBe('1');
+      expect(failing.annotations.find((a) => a.level === 'error')?.message).toMatch(
+        /1 gate\(s\) failed: roc_auc/,
+      );
+      const check = double.checkRuns.find((c) => c.conclusion === 'failure')!;
+      const notes = double.annotations.get(check.id)!;
+      expect(notes).toEqual([
+        expect.objectContaining({ path: 'slipway.config.ts', annotation_level: 'failure', start_line: 14 }),
+      ]);
+      expect(double.commentsOn(8)[0]!.body).toContain('FAIL');
+    } finally {
+      await rm(strict, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('evaluate on push to main', () => {
+  it('no PR: no comment calls, the check run goes on the pushed commit', async () => {
+    const after = '2'.repeat(40);
+    const res = await evaluate(pushEvent({ repo: base, ref: 'refs/heads/main', after }), {
+      eventName: 'push',
+    });
+    expect(res.code, res.stdout).toBe(0);
+    expect(double.requests.some((r) => r.operation.includes('/comments'))).toBe(false);
+    expect(double.checkRuns).toEqual([expect.objectContaining({ headSha: after, conclusion: 'success' })]);
+  }, 120_000);
+});
