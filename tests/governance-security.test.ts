@@ -39,8 +39,7 @@ async function slipway(
   const saved = { ...process.env };
   for (const k of Object.keys(process.env))
     if (k.startsWith('GITHUB_') || k.startsWith('INPUT_')) delete process.env[k];
-  delete process.env.SLIPWAY_TRACKING_URI;
-  delete process.env.MLFLOW_TRACKING_URI;
+  for (const k of ['SLIPWAY_TRACKING_URI', 'MLFLOW_TRACKING_URI']) delete process.env[k];
   Object.assign(process.env, env);
   let stdout = '';
   let stderr = '';
