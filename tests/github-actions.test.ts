@@ -3,7 +3,9 @@
  * GITHUB_EVENT_PATH with schema-valid payloads, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files) against a
  * GitHub API double that validates every request and response against GitHub's OpenAPI description.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inferSchema } from '@slipway/data';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createFixtureProject,
@@ -257,5 +259,58 @@ describe('evaluate on push to main', () => {
     expect(res.code, res.stdout).toBe(0);
     expect(double.requests.some((r) => r.operation.includes('/comments'))).toBe(false);
     expect(double.checkRuns).toEqual([expect.objectContaining({ headSha: after, conclusion: 'success' })]);
+  }, 120_000);
+});
+
+describe('data-check', () => {
+  it('fails on values outside the schema, annotating the schema line of the column; reports drift', async () => {
+    const dir = await createFixtureProject();
+    try {
+      await writeFile(
+        join(dir, 'schema.json'),
+        `${JSON.stringify(await inferSchema(join(dir, 'data/train.csv')), null, 2)}\n`,
+      );
+      // The evaluation data gains an airport the training data never had, and negative distances.
+      const rows = (await readFile(join(dir, 'data/eval.csv'), 'utf8')).trimEnd().split('\n');
+      const broken = rows.map((line, i) =>
+        i > 0 && i % 4 === 0 ? line.replace(/^(\d+),[\d.]+,(\d+),\w+,/, '$1,-5,$2,XXX,') : line,
+      );
+      await writeFile(join(dir, 'data/eval.csv'), `${broken.join('\n')}\n`);
+      const res = await runActionDist({
+        action: 'data-check',
+        inputs: { schema: 'schema.json' },
+        eventName: 'pull_request',
+        payload: prOpened(11),
+        double,
+        token: TOKEN,
+        workspace: dir,
+      });
+      expect(res.code).toBe(1);
+      expect(res.outputs.passed).toBe('false');
+      expect(Number(res.outputs.anomalies)).toBeGreaterThanOrEqual(2);
+      expect(res.outputs.drifted).toMatch(/^(true|false)$/);
+      expect(res.annotations.find((a) => a.level === 'error')?.message).toMatch(
+        /data-check failed: \d+ failed expectation/,
+      );
+      const comment = double.commentsOn(11)[0]!;
+      expect(comment.body.startsWith('<!-- slipway:report key=data-check -->')).toBe(true);
+      expect(comment.body).toContain('Slipway data-check: **FAIL**');
+      expect(comment.body).toContain('XXX');
+      const check = double.checkRuns[0]!;
+      expect(check).toMatchObject({ name: 'Slipway data-check', conclusion: 'failure' });
+      const notes = double.annotations.get(check.id)!;
+      const schemaText = (await readFile(join(dir, 'schema.json'), 'utf8')).split('\n');
+      for (const column of ['origin', 'distance']) {
+        const note = notes.find((n) => n.path === 'schema.json' && n.title.includes(`(${column})`));
+        expect(note, column).toBeDefined();
+        expect(schemaText[note.start_line - 1]).toContain(`"${column}"`);
+      }
+      const report = JSON.parse(await readFile(join(dir, res.outputs.report!), 'utf8'));
+      expect(report.validations).toHaveLength(2);
+      expect(report.validations[0].success).toBe(true);
+      expect(report.validations[1].success).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
