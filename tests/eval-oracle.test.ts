@@ -186,7 +186,10 @@ function binaryCase(n: number, decimals: number, positiveRate = 0.3) {
 
 function counts(n: number): number[] {
   const c = new Array<number>(n).fill(0);
-  for (let i = 0; i < n; i++) c[rng.int(n)]++;
+  for (let i = 0; i < n; i++) {
+    const j = rng.int(n);
+    c[j] = (c[j] as number) + 1;
+  }
   return c;
 }
 

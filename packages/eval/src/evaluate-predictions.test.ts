@@ -1,7 +1,7 @@
 import type { Table } from '@slipway/data';
 import type { Predictions } from '@slipway/training';
 import { describe, expect, it } from 'vitest';
-import { evaluatePredictions } from './evaluate-predictions.js';
+import { evaluatePredictions, parseEvalConfig } from './evaluate-predictions.js';
 import { createRng } from './util/rng.js';
 
 function binaryData(n: number, seed: number, skill = 0.4) {
@@ -212,6 +212,22 @@ describe('evaluatePredictions', () => {
     });
     const sliceA = r.slices.find((s) => s.slice === 'group = a');
     for (const m of alone.metrics) expect(sliceA?.metrics[m.name]).toBeCloseTo(m.candidate as number, 12);
+  });
+
+  it('validates the eval config like MLflow validates MetricThreshold', () => {
+    expect(() => parseEvalConfig({ gates: { f1: {} } })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/eval\.gates\.f1: a gate needs at least one of/),
+      }),
+    );
+    expect(() => parseEvalConfig({ gates: { f1: { minRelativeChange: 1.5 } } })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+    expect(
+      parseEvalConfig({ gates: { roc_auc: { threshold: 0.6, minAbsoluteChange: 0, significance: 0.05 } } })
+        .bootstrap.resamples,
+    ).toBe(1000);
   });
 
   it('multiclass and regression end to end', () => {

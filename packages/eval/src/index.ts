@@ -30,7 +30,7 @@ export * from './monitor/index.js';
 export { renderHtml } from './report/html.js';
 export { GITHUB_COMMENT_LIMIT, type MarkdownOptions, renderMarkdown } from './report/markdown.js';
 export type * from './report/types.js';
-export { type WrittenReports, writeReports } from './report/write.js';
+export { readEvalReport, type WrittenReports, writeReports } from './report/write.js';
 export { computeSlices, sliceGroups, worstSlices } from './slices.js';
 export { bootstrap, bootstrapPValue, percentileInterval } from './uncertainty/bootstrap.js';
 export { mcnemar, mcnemarFromCounts } from './uncertainty/mcnemar.js';

@@ -6,6 +6,7 @@ import { createRng } from '../util/rng.js';
 import { renderHtml } from './html.js';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from './markdown.js';
 import type { EvalReport } from './types.js';
+import { readEvalReport, writeReports } from './write.js';
 
 function report(n: number, categories: number, withBaseline: boolean): EvalReport {
   const rng = createRng(5);
@@ -94,6 +95,22 @@ describe('renderMarkdown', () => {
     expect(small).toMatch(/^## ❌ Eval: \*\*FAIL\*\*/);
     expect(small).toMatch(/`roc_auc` \| absolute threshold/);
     expect(small).toMatch(/Omitted to stay under 4,000 characters/);
+  });
+});
+
+describe('writeReports / readEvalReport', () => {
+  it('round-trips report.json and refuses another schema', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-eval-write-'));
+    const r = report(200, 2, false);
+    const paths = await writeReports(r, dir);
+    expect(await readEvalReport(paths.json)).toEqual(JSON.parse(JSON.stringify(r)));
+    await writeFile(join(dir, 'old.json'), JSON.stringify({ ...r, schema: 'slipway.eval-report/v0' }));
+    await expect(readEvalReport(join(dir, 'old.json'))).rejects.toMatchObject({
+      code: 'EVAL_REPORT_INVALID',
+    });
   });
 });
 

@@ -1,7 +1,14 @@
 /** report.json, report.md and report.html side by side, each written atomically. */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fsError, writeFileAtomic, writeJsonAtomic } from '@slipway/core';
+import {
+  EVAL_REPORT_SCHEMA,
+  evalReportHeaderSchema,
+  fsError,
+  SlipwayError,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '@slipway/core';
 import { renderHtml } from './html.js';
 import { type MarkdownOptions, renderMarkdown } from './markdown.js';
 import type { EvalReport } from './types.js';
@@ -32,4 +39,44 @@ export async function writeReports(
   await writeFileAtomic(paths.markdown, renderMarkdown(report, options));
   await writeFileAtomic(paths.html, renderHtml(report));
   return paths;
+}
+
+/** Reads a report.json written by `writeReports`, checking its schema version and header. */
+export async function readEvalReport(path: string): Promise<EvalReport> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw fsError(err, path, 'reading the evaluation report');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SlipwayError('EVAL_REPORT_INVALID', `${path}: not JSON (${(err as Error).message})`, {
+      hint: 'regenerate it with `slipway eval`',
+    });
+  }
+  const schema = (value as { schema?: unknown } | null)?.schema;
+  if (schema !== EVAL_REPORT_SCHEMA) {
+    throw new SlipwayError(
+      'EVAL_REPORT_INVALID',
+      `${path}: schema is ${JSON.stringify(schema ?? null)}, expected "${EVAL_REPORT_SCHEMA}"`,
+      {
+        hint: 'regenerate it with this version of `slipway eval`',
+      },
+    );
+  }
+  const header = evalReportHeaderSchema.safeParse(value);
+  if (!header.success) {
+    const issue = header.error.issues[0];
+    throw new SlipwayError(
+      'EVAL_REPORT_INVALID',
+      `${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      {
+        hint: 'regenerate it with `slipway eval`',
+      },
+    );
+  }
+  return value as EvalReport;
 }
