@@ -84,6 +84,7 @@ export {
   type PromoteResult,
   promote,
 } from './promote/promote.js';
+export { type RegisterInput, type RegisterResult, registerVersion } from './register/register.js';
 export {
   CARD_ARTIFACT_DIR,
   EVAL_REPORT_ARTIFACT,

@@ -11,14 +11,15 @@ export const grantAction = z
 
 /**
  * A member is a GitHub login (`octocat`), an `org/team` slug (needs a token with org read to prove),
- * or `@local`: whoever runs Slipway outside GitHub Actions (never matches in CI).
+ * `@local`: whoever runs Slipway outside GitHub Actions (never matches in CI), or `*`: any actor, allowed
+ * only in roles whose grants all set `minRepoPermission` (so GitHub itself vouches for the actor).
  */
 export const policyMember = z
   .string()
   .min(1)
   .regex(
-    /^(@local|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?|[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*)$/,
-    'a GitHub login, an org/team slug, or @local',
+    /^(@local|\*|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?|[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*)$/,
+    'a GitHub login, an org/team slug, @local or *',
   );
 
 export const REPO_PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const;

@@ -221,3 +221,36 @@ describe('authorize', () => {
     expect(d).toMatchObject({ allowed: false, rule: 'fork-pull-request' });
   });
 });
+
+describe('anyone with repository permission', () => {
+  const policy = parsePolicy(
+    `version: 1
+roles:
+  writers: { members: ["*"] }
+  local: { members: ["@local"] }
+grants:
+  - role: local
+    actions: ["promote:champion"]
+  - role: writers
+    actions: ["promote:champion"]
+    minRepoPermission: write
+`,
+    'p.yaml',
+  ).policy;
+
+  it('lets GitHub vouch for the actor in CI, and @local match outside it', async () => {
+    const lookup = createGitHubLookup({ apiUrl, token: 'good-token' });
+    const args = { policy, action: 'promote:champion', model: 'm', lookup };
+    expect(await authorize({ ...args, identity: who('carol') })).toMatchObject({
+      allowed: true,
+      rule: 'grants[1]',
+    });
+    const erin = await authorize({ ...args, identity: who('erin') });
+    expect(erin).toMatchObject({ allowed: false, rule: 'grants[1]' });
+    expect(erin.reason).toMatch(/erin has triage permission/);
+    expect(await authorize({ ...args, identity: who('me', { ci: false, repository: null }) })).toMatchObject({
+      allowed: true,
+      rule: 'grants[0]',
+    });
+  });
+});

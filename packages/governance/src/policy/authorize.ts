@@ -57,6 +57,8 @@ export async function roleMembership(
       if (!identity.ci) return { member: true, unproven, via: '@local' };
       continue;
     }
+    // Anyone; the grant's minRepoPermission (required with "*") then decides.
+    if (m === '*') return { member: true, unproven, via: '*' };
     if (!m.includes('/')) {
       if (m.toLowerCase() === login) return { member: true, unproven, via: m };
       continue;
@@ -98,28 +100,38 @@ export async function authorize(input: AuthorizeInput): Promise<Decision> {
     };
   }
   const reasons: string[] = [];
+  // The refusal names the grant that came closest (membership proven, a later condition failed).
+  let closest: { rule: string; stage: number } | null = null;
+  const miss = (rule: string, stage: number, text: string) => {
+    reasons.push(text);
+    if (!closest || stage > closest.stage) closest = { rule, stage };
+  };
   for (const { g, index } of candidates) {
     const rule = `grants[${index}]`;
     const membership = await roleMembership(policy, g.role, identity, lookup);
     if (!membership.member) {
       const why = membership.unproven.length > 0 ? `: ${membership.unproven.join('; ')}` : '';
-      reasons.push(`${rule}: ${identity.login} is not a member of role "${g.role}"${why}`);
+      miss(rule, 0, `${rule}: ${identity.login} is not a member of role "${g.role}"${why}`);
       continue;
     }
     if (g.minRepoPermission) {
       if (!identity.repository) {
-        reasons.push(
+        miss(
+          rule,
+          1,
           `${rule}: minRepoPermission ${g.minRepoPermission} cannot be checked without a repository (GITHUB_REPOSITORY)`,
         );
         continue;
       }
       const perm = await lookup.repoPermission(identity.repository, identity.login);
       if (!perm.known) {
-        reasons.push(`${rule}: ${perm.reason}`);
+        miss(rule, 1, `${rule}: ${perm.reason}`);
         continue;
       }
       if (!permissionAtLeast(perm.value, g.minRepoPermission)) {
-        reasons.push(
+        miss(
+          rule,
+          1,
           `${rule}: ${identity.login} has ${perm.value ?? 'no'} permission on ${identity.repository}; the grant needs ${g.minRepoPermission}`,
         );
         continue;
@@ -132,10 +144,9 @@ export async function authorize(input: AuthorizeInput): Promise<Decision> {
       reason: `${identity.login} is allowed ${action} on "${model}" by ${rule} (role "${g.role}" via ${membership.via})`,
     };
   }
-  const firstRule = reasons[0]!.split(':')[0]!;
   return {
     allowed: false,
-    rule: firstRule,
+    rule: (closest as { rule: string } | null)?.rule ?? 'deny-by-default',
     reason: `${action} on "${model}" refused: ${reasons.join('; ')}`,
   };
 }

@@ -122,3 +122,57 @@ describe('loading from files and git refs', () => {
     );
   });
 });
+
+describe('the "*" member', () => {
+  it('is only allowed in grants that set minRepoPermission', () => {
+    const anyone = `version: 1
+roles:
+  writers:
+    members: ["*"]
+grants:
+  - role: writers
+    actions: ["promote:champion"]
+`;
+    expect(() => parsePolicy(anyone, 'p.yaml')).toThrow(
+      /p\.yaml:6:\d+: grants\[0\]\.role: .*must set minRepoPermission/,
+    );
+    expect(
+      parsePolicy(`${anyone}    minRepoPermission: write\n`, 'p.yaml').policy.roles.writers!.members,
+    ).toEqual(['*']);
+  });
+});
+
+describe('the example project policy', () => {
+  it('apps/flight-delay/slipway.policy.yaml is valid and lets the local actor promote to champion', async () => {
+    const { authorize } = await import('./authorize.js');
+    const { offlineLookup } = await import('./github.js');
+    const file = new URL('../../../../apps/flight-delay/slipway.policy.yaml', import.meta.url).pathname;
+    const { policy } = await loadPolicy(file);
+    const local = {
+      login: 'Any Name',
+      source: 'git-config' as const,
+      ci: false,
+      repository: null,
+      eventName: null,
+      pullRequest: null,
+      policyRef: null,
+    };
+    const args = { policy, identity: local, model: 'flight-delay', lookup: offlineLookup };
+    expect(await authorize({ ...args, action: 'promote:champion' })).toMatchObject({
+      allowed: true,
+      rule: 'grants[0]',
+    });
+    expect(await authorize({ ...args, action: 'rollout:production' })).toMatchObject({ allowed: false });
+    // In CI @local never matches, and without a token write access cannot be proven.
+    const ci = {
+      ...local,
+      login: 'someone',
+      source: 'github-event' as const,
+      ci: true,
+      repository: 'slipway-dev/slipway',
+    };
+    const denied = await authorize({ ...args, identity: ci, action: 'promote:champion' });
+    expect(denied).toMatchObject({ allowed: false, rule: 'grants[1]' });
+    expect(denied.reason).toMatch(/permission on slipway-dev\/slipway cannot be checked/);
+  });
+});

@@ -101,6 +101,11 @@ function checkReferences(policy: Policy): { path: PropertyKey[]; message: string
   policy.grants.forEach((g, i) => {
     if (!roles.has(g.role))
       out.push({ path: ['grants', i, 'role'], message: `role "${g.role}" is not defined under roles` });
+    else if (policy.roles[g.role]!.members.includes('*') && !g.minRepoPermission)
+      out.push({
+        path: ['grants', i, 'role'],
+        message: `role "${g.role}" has member "*" (anyone), so this grant must set minRepoPermission`,
+      });
   });
   for (const [action, rule] of Object.entries(policy.approvals)) {
     if (!roles.has(rule.from))
