@@ -110,6 +110,7 @@ describe('evaluate with real model packages', () => {
       data,
       config: loaded.config,
       baselineAlias: 'champion',
+      drift: 'profile',
     });
     expect(report.schema).toBe('slipway.eval-report/v1');
     expect(report.firstRun).toBe(false);
@@ -122,6 +123,9 @@ describe('evaluate with real model packages', () => {
     expect(report.explanations.map((e) => e.feature).sort()).toEqual(['region', 'x1', 'x2']);
     expect(report.notes.join(' ')).toMatch(/exact SHAP for 5 rows against 20 background rows/);
     expect(report.mcnemar).not.toBeNull();
+    // Same generator, another seed: the training profile and the evaluation rows do not drift.
+    expect(report.drift?.columns.map((c) => c.column).sort()).toEqual(['region', 'x1', 'x2']);
+    expect(report.drift?.drifted).toBe(false);
 
     // The candidate's numbers, recomputed by scikit-learn from the same predictions.
     const csv = readFileSync(data, 'utf8').trim().split('\n').slice(1);

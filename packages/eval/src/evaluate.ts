@@ -11,7 +11,7 @@ import {
   SlipwayError,
   silentProgress,
 } from '@slipway/core';
-import { type Column, getColumn, readTable, type Table } from '@slipway/data';
+import { type Column, driftReport, getColumn, type Profile, readTable, type Table } from '@slipway/data';
 import type { LoadedModelPackage, Signature } from '@slipway/training';
 import { evaluatePredictions } from './evaluate-predictions.js';
 import { explainModel } from './explain/explain.js';
@@ -28,7 +28,11 @@ export interface EvaluateOptions {
   baselineAlias?: string;
   candidateVersion?: string | null;
   baselineVersion?: string | null;
-  drift?: EvalReport['drift'];
+  /**
+   * The drift summary shown in the reports: given as is, or `'profile'` to compare the evaluation rows
+   * with the training profile the candidate package carries (input columns only).
+   */
+  drift?: EvalReport['drift'] | 'profile';
   links?: EvalReport['links'];
   progress?: Progress;
 }
@@ -134,6 +138,33 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     core.notes.push(ex.note);
     t.done();
   }
+  let drift: EvalReport['drift'] = null;
+  if (options.drift === 'profile') {
+    const t = progress.task('drift against the training profile');
+    try {
+      const d = await driftReport({
+        reference: candidate.profile as Profile,
+        current: table,
+        config: config.drift,
+        columns: sig.inputs.map((i) => i.name).filter((c) => !config.drift.ignore.includes(c)),
+      });
+      drift = {
+        drifted: d.drifted,
+        share: d.share,
+        columns: d.columns.map((c) => ({
+          column: c.column,
+          method: c.method,
+          statistic: c.statistic,
+          threshold: c.threshold,
+          drifted: c.drifted,
+        })),
+      };
+      t.done(d.drifted ? 'drift detected' : 'no drift');
+    } catch (err) {
+      t.fail();
+      core.notes.push(`Drift was not computed: ${(err as Error).message}`);
+    }
+  } else if (options.drift) drift = options.drift;
   return {
     schema: EVAL_REPORT_SCHEMA,
     candidate: {
@@ -152,7 +183,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     dataset: { path, md5, rows: table.rowCount },
     createdAt: new Date().toISOString(),
     ...core,
-    drift: options.drift ?? null,
+    drift,
     ...(options.links ? { links: options.links } : {}),
   };
 }

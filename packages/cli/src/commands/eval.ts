@@ -195,6 +195,7 @@ export const evalCommands: Command[] = [
           ...(baseline?.alias ? { baselineAlias: baseline.alias } : {}),
           candidateVersion: candidate.version,
           baselineVersion: baseline?.version ?? null,
+          drift: 'profile',
           progress: ctx.progress,
         });
         const out =
