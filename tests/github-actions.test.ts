@@ -3,6 +3,7 @@
  * GITHUB_EVENT_PATH with schema-valid payloads, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files) against a
  * GitHub API double that validates every request and response against GitHub's OpenAPI description.
  */
+import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inferSchema } from '@slipway/data';
@@ -313,4 +314,138 @@ describe('data-check', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('model-card and promote (release on main)', () => {
+  const POLICY = `version: 1
+roles:
+  maintainers:
+    members: ["*"]
+grants:
+  - role: maintainers
+    models: "*"
+    actions: [register, "promote:*"]
+    minRepoPermission: write
+approvals: {}
+`;
+
+  it('registers, records the card, promotes under the policy from the base branch, and pushes the store', async () => {
+    const dir = await createFixtureProject();
+    const remote = `${dir}-remote.git`;
+    try {
+      await writeFile(join(dir, 'slipway.policy.yaml'), POLICY);
+      const git = (...args: string[]) =>
+        execFileSync('git', args, {
+          cwd: dir,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: 't',
+            GIT_AUTHOR_EMAIL: 't@e',
+            GIT_COMMITTER_NAME: 't',
+            GIT_COMMITTER_EMAIL: 't@e',
+          },
+        }).trim();
+      git('add', 'slipway.policy.yaml');
+      git('commit', '--quiet', '-m', 'policy');
+      execFileSync('git', ['init', '--quiet', '--bare', remote]);
+      git('remote', 'add', 'origin', remote);
+      git('push', '--quiet', 'origin', 'main');
+      git('fetch', '--quiet', 'origin');
+      double.permissions.set('octocat', 'maintain');
+      const model = join(project, modelPath);
+      const event = pushEvent({
+        repo: base,
+        ref: 'refs/heads/main',
+        after: '3'.repeat(40),
+        pusher: 'octocat',
+      });
+
+      const evaluated = await runActionDist({
+        action: 'evaluate',
+        inputs: { model },
+        eventName: 'push',
+        payload: event,
+        double,
+        token: TOKEN,
+        workspace: dir,
+      });
+      expect(evaluated.code, evaluated.stdout).toBe(0);
+
+      const card = await runActionDist({
+        action: 'model-card',
+        inputs: { model, report: evaluated.outputs['report-json']! },
+        eventName: 'push',
+        payload: event,
+        double,
+        token: TOKEN,
+        workspace: dir,
+      });
+      expect(card.code, card.stdout).toBe(0);
+      expect(card.outputs['card-markdown']).toBe('slipway-report/card/MODEL_CARD.md');
+      expect(card.outputs['card-sha256']).toMatch(/^[0-9a-f]{64}$/);
+      expect(await readFile(join(dir, card.outputs['card-markdown']!), 'utf8')).toContain('delay-mini');
+      expect(card.summary).toContain('Model card: delay-mini');
+
+      const promoted = await runActionDist({
+        action: 'promote',
+        inputs: { model, report: evaluated.outputs['report-json']!, 'store-branch': 'slipway-store' },
+        eventName: 'push',
+        payload: event,
+        double,
+        token: TOKEN,
+        workspace: dir,
+      });
+      expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+      expect(promoted.outputs).toMatchObject({
+        promoted: 'true',
+        version: '1',
+        'previous-version': '',
+        'refused-by': '',
+      });
+      expect(promoted.summary).toContain('is now `champion`');
+      // The permission came from the API double, for the event's sender.
+      expect(double.requests.some((r) => r.path.endsWith('/collaborators/octocat/permission'))).toBe(true);
+      const files = execFileSync('git', ['ls-tree', '-r', '--name-only', 'slipway-store'], {
+        cwd: remote,
+        encoding: 'utf8',
+      });
+      expect(files).toMatch(/audit/);
+      expect(files).toMatch(/registry|models/);
+
+      // Someone without write access: refused, audited, and the refusal is pushed too.
+      const mallory = pushEvent({
+        repo: base,
+        ref: 'refs/heads/main',
+        after: '4'.repeat(40),
+        pusher: 'mallory',
+      });
+      const refused = await runActionDist({
+        action: 'promote',
+        inputs: {
+          model,
+          report: evaluated.outputs['report-json']!,
+          'store-branch': 'slipway-store',
+          alias: 'challenger',
+        },
+        eventName: 'push',
+        payload: mallory,
+        double,
+        token: TOKEN,
+        workspace: dir,
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.outputs.promoted).toBe('false');
+      expect(refused.annotations.find((a) => a.level === 'error')?.message).toMatch(/refused/);
+      expect(
+        execFileSync('git', ['rev-list', '--count', 'slipway-store'], {
+          cwd: remote,
+          encoding: 'utf8',
+        }).trim(),
+      ).toBe('2');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(remote, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -1,0 +1,156 @@
+/**
+ * The `promote` Action: @slipway/governance registerVersion → buildModelCard/recordModelCard → promote,
+ * with the actor taken from the event (never an input), the policy read from the base branch, and the
+ * embedded store synced from / pushed to its branch around it.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import * as core from '@actions/core';
+import { fsError, loadConfig } from '@slipway/core';
+import type { EvalReport } from '@slipway/eval';
+import {
+  appendJobSummary,
+  formatActionError,
+  pushStoreToBranch,
+  STORE_SYNCED_ENV,
+  syncStoreOnce,
+} from '@slipway/github';
+import {
+  auditKeyFromEnv,
+  buildModelCard,
+  createGitHubLookup,
+  loadPolicyFor,
+  promote,
+  readPackageFacts,
+  recordModelCard,
+  registerVersion,
+  resolveIdentity,
+  storeAuditSink,
+  writeModelCard,
+} from '@slipway/governance';
+import { openStore, resolveTrackingUri } from '@slipway/tracking';
+
+async function run(): Promise<void> {
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
+  const token = core.getInput('github-token');
+  const trackingUri = core.getInput('tracking-uri') || undefined;
+  const branch = core.getInput('store-branch');
+  const target = resolveTrackingUri(trackingUri, { cwd });
+  const useBranch = Boolean(branch) && target.kind === 'local';
+  if (useBranch) {
+    const synced = await syncStoreOnce({ cwd, storeDir: target.uri, branch, token });
+    if (synced.synced) core.exportVariable(STORE_SYNCED_ENV, branch);
+  }
+  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
+  const store = await openStore(trackingUri, { cwd });
+  const model = core.getInput('model-name') || loaded.config.project.name;
+  const alias = core.getInput('alias') || 'champion';
+  const packageDir = resolve(workspace, core.getInput('model', { required: true }));
+  const reportFile = resolve(workspace, core.getInput('report', { required: true }));
+  let evalReport: EvalReport;
+  try {
+    evalReport = JSON.parse(await readFile(reportFile, 'utf8')) as EvalReport;
+  } catch (err) {
+    throw fsError(err, reportFile, 'read the evaluation report');
+  }
+
+  const actor = await resolveIdentity({ cwd, requested: core.getInput('actor') || null });
+  const policy = await loadPolicyFor(actor, {
+    projectRoot: loaded.root,
+    policyPath: loaded.config.governance.policy,
+  });
+  const lookup = createGitHubLookup({ apiUrl: process.env.GITHUB_API_URL, token });
+  const audit = storeAuditSink(store);
+  const auditKey = auditKeyFromEnv(loaded.config.governance.auditKeyEnv);
+  core.info(`actor: ${actor.login} (${actor.source}); policy: ${policy.source}`);
+
+  const reg = await registerVersion({
+    store,
+    model,
+    packageDir,
+    actor,
+    policy,
+    lookup,
+    audit,
+    auditKey,
+    evalReport,
+  });
+  let promoted = false;
+  let lines: string[];
+  if (!reg.registered || !reg.version) {
+    lines = [`### ❌ ${model}: registration refused`, '', `${reg.refusedBy?.rule}: ${reg.refusedBy?.reason}`];
+    core.setOutput('refused-by', reg.refusedBy?.rule ?? 'register');
+    core.setOutput('audit-seq', String(reg.audit.seq));
+    core.setFailed(`registration of ${model} refused by ${reg.refusedBy?.rule}: ${reg.refusedBy?.reason}`);
+  } else {
+    core.info(`${model} v${reg.version} ${reg.existing ? 'was already registered' : 'registered'}`);
+    const facts = await readPackageFacts(packageDir);
+    const card = buildModelCard({
+      config: loaded.config,
+      model: { name: model, version: reg.version },
+      packageHash: facts.hash,
+      packageCreatedAt: facts.createdAt,
+      signature: facts.signature,
+      lineage: facts.lineage,
+      profile: facts.profile,
+      evalReport,
+    });
+    const written = await writeModelCard(
+      resolve(cwd, core.getInput('card-dir') || 'slipway-report/card'),
+      card,
+    );
+    await recordModelCard(store, await store.getModelVersion(model, reg.version), written);
+
+    const result = await promote({
+      store,
+      model,
+      version: reg.version,
+      alias,
+      actor,
+      policy,
+      lookup,
+      audit,
+      auditKey,
+    });
+    promoted = result.promoted;
+    core.setOutput('version', reg.version);
+    core.setOutput('previous-version', result.previousVersion ?? '');
+    core.setOutput('refused-by', result.refusedBy?.rule ?? '');
+    core.setOutput('audit-seq', String(result.audit.seq));
+    lines = [
+      promoted
+        ? `### ✅ ${model} v${reg.version} is now \`${alias}\`${result.unchanged ? ' (unchanged)' : ''}`
+        : `### ❌ ${model} v${reg.version}: promotion to \`${alias}\` refused`,
+      '',
+      `Actor **${result.actor}** · previous \`${alias}\`: ${result.previousVersion ?? 'none'} · audit entry #${result.audit.seq}`,
+      '',
+      '| Check | Rule | Result |',
+      '|---|---|---|',
+      ...result.checks.map(
+        (c) => `| ${c.name} | \`${c.rule}\` | ${c.passed ? '✅' : '❌'} ${c.reason.replaceAll('|', '\\|')} |`,
+      ),
+    ];
+    if (!promoted)
+      core.setFailed(`promotion refused by ${result.refusedBy?.rule}: ${result.refusedBy?.reason}`);
+  }
+  core.setOutput('promoted', String(promoted));
+  await appendJobSummary(`${lines.join('\n')}\n`);
+  // Refusals are audited too: the store is pushed either way.
+  if (useBranch) {
+    const pushed = await pushStoreToBranch({
+      cwd,
+      storeDir: target.uri,
+      branch,
+      token,
+      message: `slipway: ${promoted ? 'promote' : 'refused promotion of'} ${model} to ${alias}`,
+    });
+    core.info(`store pushed to ${branch}: ${pushed.commit?.slice(0, 12)} (${pushed.attempts} attempt(s))`);
+  }
+}
+
+try {
+  await run();
+} catch (err) {
+  core.setFailed(formatActionError(err));
+}
