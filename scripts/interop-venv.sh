@@ -7,13 +7,15 @@ cd "$(dirname "$0")/.."
 venv=.venv-interop
 req=scripts/interop-requirements.txt
 stamp="$venv/.requirements.sha256"
-want=$(sha256sum "$req" | cut -d' ' -f1)
+# Areas may add their own pinned files as scripts/interop-requirements-<area>.txt.
+extra=$(ls scripts/interop-requirements-*.txt 2>/dev/null || true)
+want=$(cat "$req" $extra | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "interop venv up to date ($venv)"
   exit 0
 fi
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" $(for f in $extra; do printf -- '-r %s ' "$f"; done)
 echo "$want" > "$stamp"
 echo "interop venv ready ($venv)"

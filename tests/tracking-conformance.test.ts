@@ -448,7 +448,7 @@ describe.each([localBackend(), mlflowBackend()])('tracking conformance: $name', 
           [
             '--conditions=@slipway/source',
             '--import',
-            join(REPO, 'tests', 'support', 'tracking-ts-resolve.mjs'),
+            join(REPO, 'scripts', 'src-hooks.mjs'),
             writer,
             backend.uri(),
             r.id,

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 
 /** Real MLflow (pinned in .venv-interop) for the tracking interop tests and the benchmark. */
 export const VENV_BIN = resolve(import.meta.dirname, '../../.venv-interop/bin');
-export const ADMIN = { username: 'admin', password: 'password1234' };
+// MLflow 3.17 refuses the old default admin password (GHSA-gq3w-7jj3-x7gr), so the test server gets its own.
+export const ADMIN = { username: 'admin', password: 'slipway-admin-test-pw' };
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -169,14 +170,14 @@ export async function mlflowPython(
   return JSON.parse(last);
 }
 
-/** Calls an MLflow REST endpoint as the admin (basic-auth servers): users and permissions. */
+/** Calls an MLflow REST endpoint as the admin (basic-auth servers): users and permissions. A path without /api/ is under /api/2.0/mlflow. */
 export async function adminCall(
   server: MlflowServer,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const res = await fetch(`${server.url}/api/2.0/mlflow${path}`, {
+  const res = await fetch(`${server.url}${path.startsWith('/api/') ? path : `/api/2.0/mlflow${path}`}`, {
     method,
     headers: {
       'content-type': 'application/json',

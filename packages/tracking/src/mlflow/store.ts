@@ -164,6 +164,8 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<v
 export interface MlflowStoreOptions extends HttpOptions {
   /** Concurrent log-batch requests while logging metrics (default 4). */
   concurrency?: number;
+  /** Metrics per log-batch request (default and maximum 1000, MLflow's limit). */
+  metricsPerRequest?: number;
 }
 
 /** The MLflow REST client (tracking, registry, proxied artifacts) behind the Store interface. */
@@ -172,12 +174,17 @@ export class MlflowStore implements Store {
   readonly uri: string;
   readonly http: MlflowHttp;
   private readonly concurrency: number;
+  private readonly metricsPerRequest: number;
   private readonly artifactRoots = new Map<string, string>();
 
   constructor(uri: string, options: MlflowStoreOptions = {}) {
     this.uri = uri.replace(/\/+$/, '');
     this.http = new MlflowHttp(this.uri, options);
     this.concurrency = options.concurrency ?? 4;
+    this.metricsPerRequest = Math.max(
+      1,
+      Math.min(LIMITS.batchMetrics, options.metricsPerRequest ?? LIMITS.batchMetrics),
+    );
   }
 
   close(): Promise<void> {
@@ -324,7 +331,7 @@ export class MlflowStore implements Store {
       checkMetric(p);
       return { key: p.key, value: p.value, timestamp: p.timestamp, step: p.step };
     });
-    const batches = chunk(wire, LIMITS.batchMetrics, (m) => stringifyJson(m).length);
+    const batches = chunk(wire, this.metricsPerRequest, (m) => stringifyJson(m).length);
     await mapLimit(batches, this.concurrency, async (batch) => {
       await this.http.call('POST', '/runs/log-batch', { body: { run_id: runId, metrics: batch } });
     });

@@ -1,0 +1,256 @@
+// Faults of the tracking stores, against real MLflow where a server is involved: server down at start,
+// a server that stalls past the timeout, lost responses (retried batches must not duplicate metrics),
+// the server killed and restarted while 10,000 metrics are being logged, and a damaged local store.
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isMlflowError, LocalStore, type MetricPoint, MlflowHttp, MlflowStore } from '@slipway/tracking';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type MlflowServer, mlflowPython, startMlflow } from './support/mlflow.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+
+function series(key: string, n: number): MetricPoint[] {
+  return Array.from({ length: n }, (_, i) => ({
+    key,
+    value: i * 0.5,
+    timestamp: 1_700_000_000_000 + i,
+    step: i,
+  }));
+}
+
+async function listen(server: Server): Promise<string> {
+  const port = await freePort();
+  await new Promise<void>((ok) => server.listen(port, '127.0.0.1', ok));
+  return `http://127.0.0.1:${port}`;
+}
+
+const PY_COUNT = (runId: string, key: string) => `
+import json
+from mlflow import MlflowClient
+h = MlflowClient().get_metric_history(${JSON.stringify(runId)}, ${JSON.stringify(key)})
+print(json.dumps({"n": len(h), "distinct": len({(m.step, m.timestamp, m.value) for m in h}), "steps": sorted({m.step for m in h}) == list(range(10000))}))
+`;
+
+describe('MLflow client faults', () => {
+  let server: MlflowServer;
+  beforeAll(async () => {
+    server = await startMlflow();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('gives a clear error after the retry budget when no server runs', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const store = new MlflowStore(url, { budgetMs: 2500, backoffMs: 100, maxRetries: 20 });
+    const started = Date.now();
+    const err = await store.getOrCreateExperiment('x').catch((e: unknown) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err).toMatchObject({ code: 'MLFLOW_UNREACHABLE' });
+    expect((err as Error).message).toContain(url);
+    expect((err as Error).message).toMatch(/ECONNREFUSED/);
+    expect((err as { hint: string }).hint).toMatch(/MLFLOW_TRACKING_URI/);
+    await store.close();
+  });
+
+  it('times out a server that stalls, retrying within the budget', async () => {
+    let requests = 0;
+    const stalled = createServer(() => {
+      requests++; // never answers
+    });
+    const url = await listen(stalled);
+    const store = new MlflowStore(url, { timeoutMs: 300, maxRetries: 2, backoffMs: 50, budgetMs: 20_000 });
+    const err = await store.getRun('abc').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'MLFLOW_UNREACHABLE' });
+    expect((err as Error).message).toMatch(/3 attempt\(s\).*no answer within 300 ms/);
+    expect(requests).toBe(3);
+    await store.close();
+    stalled.closeAllConnections();
+    stalled.close();
+  });
+
+  it('retries plain-text 503 and reports its body; does not retry 4xx', async () => {
+    let hits = 0;
+    const flaky = createServer((req, res) => {
+      hits++;
+      if (req.url?.includes('runs/get')) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('Endpoint disabled: artifacts only');
+      } else
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"error_code":"INVALID_PARAMETER_VALUE","message":"bad key"}');
+    });
+    const url = await listen(flaky);
+    const http = new MlflowHttp(url, { maxRetries: 2, backoffMs: 10 });
+    const e503 = await http.call('GET', '/runs/get', { query: { run_id: 'x' } }).catch((e: unknown) => e);
+    expect((e503 as Error).message).toMatch(/HTTP 503.*Endpoint disabled/);
+    expect(hits).toBe(3);
+    const e400 = await http.call('POST', '/runs/log-batch', { body: {} }).catch((e: unknown) => e);
+    expect(isMlflowError(e400, 'INVALID_PARAMETER_VALUE')).toBe(true);
+    expect((e400 as { status: number }).status).toBe(400);
+    expect(hits).toBe(4);
+    await http.close();
+    flaky.close();
+  });
+
+  it('maps error_code to typed errors (RESOURCE_ALREADY_EXISTS is HTTP 400)', async () => {
+    const http = new MlflowHttp(server.url);
+    await http.call('POST', '/experiments/create', { body: { name: 'dup' } });
+    const err = await http
+      .call('POST', '/experiments/create', { body: { name: 'dup' } })
+      .catch((e: unknown) => e);
+    expect(isMlflowError(err, 'RESOURCE_ALREADY_EXISTS')).toBe(true);
+    expect(err).toMatchObject({ status: 400, code: 'MLFLOW_RESOURCE_ALREADY_EXISTS' });
+    const missing = await http
+      .call('GET', '/runs/get', { query: { run_id: 'nope' } })
+      .catch((e: unknown) => e);
+    expect(missing).toMatchObject({ errorCode: 'RESOURCE_DOES_NOT_EXIST', status: 404 });
+    await http.close();
+  });
+
+  it('stores each metric once when a batch is retried after its response was lost', async () => {
+    // A proxy that lets MLflow commit every other log-batch, then drops the connection before answering.
+    let batches = 0;
+    const proxy = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const upstream = await fetch(server.url + req.url, {
+        method: req.method,
+        headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+        ...(req.method === 'GET' ? {} : { body: Buffer.concat(chunks) }),
+      });
+      const body = Buffer.from(await upstream.arrayBuffer());
+      if (req.url?.includes('/runs/log-batch') && batches++ % 2 === 0) {
+        req.socket.destroy();
+        return;
+      }
+      res
+        .writeHead(upstream.status, {
+          'content-type': upstream.headers.get('content-type') ?? 'application/json',
+        })
+        .end(body);
+    });
+    const url = await listen(proxy);
+    const store = new MlflowStore(url, { backoffMs: 20, concurrency: 1 });
+    const e = await store.getOrCreateExperiment('lost-responses');
+    const run = await store.createRun(e.id);
+    await store.logMetrics(run.id, series('m', 3000));
+    expect(batches).toBe(6); // 3 batches, each sent twice
+    const seen = (await mlflowPython(server.url, PY_COUNT(run.id, 'm'))) as { n: number; distinct: number };
+    expect(seen).toMatchObject({ n: 3000, distinct: 3000 });
+    await store.close();
+    proxy.closeAllConnections();
+    proxy.close();
+  });
+
+  it('logs 10,000 metrics exactly once across a server kill and restart', async () => {
+    const store = new MlflowStore(server.url, {
+      metricsPerRequest: 100,
+      concurrency: 2,
+      backoffMs: 250,
+      maxRetries: 30,
+      budgetMs: 180_000,
+      timeoutMs: 10_000,
+    });
+    const e = await store.getOrCreateExperiment('restart');
+    const run = await store.createRun(e.id);
+    const watcher = new MlflowStore(server.url, { maxRetries: 0 });
+    const logging = store.logMetrics(run.id, series('loss', 10_000));
+    // Kill the server once some, but not all, metrics have arrived.
+    let arrived = 0;
+    for (let i = 0; i < 600 && arrived < 1000; i++) {
+      arrived = (await watcher.getMetricHistory(run.id, 'loss')).length;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(arrived).toBeGreaterThan(0);
+    await server.kill();
+    await new Promise((r) => setTimeout(r, 1000));
+    await server.start();
+    await logging;
+    const seen = (await mlflowPython(server.url, PY_COUNT(run.id, 'loss'))) as {
+      n: number;
+      distinct: number;
+      steps: boolean;
+    };
+    expect(arrived).toBeLessThan(10_000);
+    expect(seen).toEqual({ n: 10_000, distinct: 10_000, steps: true });
+    await store.close();
+    await watcher.close();
+  });
+});
+
+describe('local store faults', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'slipway-local-faults-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names a malformed store file', async () => {
+    const root = join(dir, 'malformed');
+    const store = new LocalStore(root);
+    const e = await store.getOrCreateExperiment('x');
+    const run = await store.createRun(e.id);
+    await writeFile(join(root, 'experiments', `${e.id}.json`), '{"id": "1", "name": ');
+    const err = await store.getOrCreateExperiment('y').catch((x: unknown) => x);
+    expect(err).toMatchObject({ code: 'TRACKING_STORE_CORRUPT' });
+    expect((err as Error).message).toContain(join(root, 'experiments', `${e.id}.json`));
+    // A damaged complete line in a journal: the error names the file and the line.
+    const journal = join(root, 'runs', run.id, 'journal.jsonl');
+    await appendFile(journal, 'not json\n');
+    const err2 = await store.getRun(run.id).catch((x: unknown) => x);
+    expect(err2).toMatchObject({ code: 'TRACKING_STORE_CORRUPT' });
+    expect((err2 as Error).message).toMatch(
+      new RegExp(`${journal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: line 2`),
+    );
+  });
+
+  it('stays readable after a writer is killed mid-write, and the next writer carries on', async () => {
+    const root = join(dir, 'crash');
+    const store = new LocalStore(root);
+    const e = await store.getOrCreateExperiment('crash');
+    const run = await store.createRun(e.id);
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@slipway/source',
+        '--import',
+        join(REPO, 'scripts/src-hooks.mjs'),
+        join(REPO, 'tests/support/tracking-writer.ts'),
+        root,
+        run.id,
+        'k',
+        '100000',
+        '50',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    // Let it write a while, then kill it without warning.
+    await new Promise<void>((ok) => {
+      let lines = 0;
+      child.stdout.on('data', (d: Buffer) => {
+        lines += d.toString().split('\n').length - 1;
+        if (lines >= 30) ok();
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // Simulate the worst moment too: a torn, unterminated last line.
+    const journal = join(root, 'runs', run.id, 'journal.jsonl');
+    await appendFile(journal, '{"t":"metrics","m":[["proc_k",1,');
+    const history = await store.getMetricHistory(run.id, 'proc_k');
+    expect(history.length).toBeGreaterThanOrEqual(30 * 50);
+    expect(history.length % 50).toBe(0); // whole calls only
+    expect(history.map((p) => p.step)).toEqual(Array.from({ length: history.length }, (_, i) => i));
+    // The stale lock of the killed writer is taken over; the torn tail is cut before the next append.
+    await store.logMetrics(run.id, [{ key: 'after', value: 1, timestamp: 1, step: 0 }]);
+    expect((await store.getRun(run.id)).metrics.after).toBe(1);
+    expect((await readFile(journal, 'utf8')).includes('["proc_k",1,\n')).toBe(false);
+  });
+});
