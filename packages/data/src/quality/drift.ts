@@ -104,7 +104,7 @@ export interface DriftReport {
 }
 
 export interface DriftOptions {
-  reference: string | Profile;
+  reference: string | Table | Profile;
   current: string | Table | Profile;
   config?: Partial<DriftConfig>;
   columns?: string[];

@@ -1,3 +1,4 @@
+export { type DataFrameLike, dataFrameToTable, tableToDataFrame } from './danfo.js';
 export {
   type ColumnDrift,
   DEFAULT_THRESHOLDS,
