@@ -179,8 +179,14 @@ export async function selectBackend(name: string = 'auto'): Promise<BackendChoic
   });
 }
 
-/** Selects `auto` when no backend was chosen yet in this process. */
+/**
+ * Selects `auto` when no backend was chosen yet in this process; a backend the host application already
+ * set (e.g. a server calling tf.setBackend itself) is left alone.
+ */
 export async function ensureBackend(): Promise<ConcreteBackend> {
-  if (current === null) await selectBackend('auto');
-  return current!;
+  if (current !== null) return current;
+  const active = (tf.engine() as unknown as { backendName?: string | null }).backendName;
+  if (active === 'wasm' || active === 'cpu') return active;
+  if (active === 'tensorflow') return 'tensorflow';
+  return (await selectBackend('auto')).name;
 }

@@ -316,7 +316,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   let runId: string | null = null;
   if (store) {
-    const experiment = await store.getOrCreateExperiment(name);
+    const experiment = await store.getOrCreateExperiment(config.tracking.experiment ?? name);
     const run = await store.createRun(experiment.id, {
       name: `train-${startedAt.toISOString().replace(/[:.]/g, '-')}`,
       tags: {

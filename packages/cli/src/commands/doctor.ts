@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findConfigFile, loadConfig, resolveProjectPath } from '@slipway/core';
+import { availableBackends } from '@slipway/training';
 import type { Command } from '../command.js';
 
 const run = promisify(execFile);
@@ -14,21 +13,6 @@ export interface Check {
   name: string;
   status: 'ok' | 'warn' | 'fail';
   detail: string;
-}
-
-/** Whether `specifier` resolves from the project, or from @slipway/training (which depends on tfjs). */
-async function tryImport(specifier: string, from: string): Promise<boolean> {
-  const bases = [join(from, 'noop.js')];
-  try {
-    bases.push(fileURLToPath(import.meta.resolve('@slipway/training')));
-  } catch {}
-  for (const base of bases) {
-    try {
-      createRequire(base).resolve(specifier);
-      return true;
-    } catch {}
-  }
-  return false;
 }
 
 async function toolVersion(cmd: string, args: string[]): Promise<string | null> {
@@ -73,25 +57,15 @@ export async function doctor(cwd: string): Promise<Check[]> {
     }
   }
 
-  // Backends in the order `auto` tries them; native ones are optional peers.
-  const backends: [string, string][] = [
-    ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
-    ['tensorflow', '@tensorflow/tfjs-node'],
-    ['wasm', '@tensorflow/tfjs-backend-wasm'],
-    ['cpu', '@tensorflow/tfjs'],
-  ];
-  const available: string[] = [];
-  for (const [name, pkg] of backends) if (await tryImport(pkg, cwd)) available.push(name);
+  // Backends in the order `auto` tries them; native ones are optional peers (@slipway/training loads them).
+  const backends = await availableBackends();
+  const available = backends.filter((b) => b.available);
+  const unavailable = backends.filter((b) => !b.available && !b.note?.endsWith('is not installed'));
   checks.push({
     name: 'tfjs backends',
-    status:
-      available.includes('wasm') || available.includes('tensorflow')
-        ? 'ok'
-        : available.length
-          ? 'warn'
-          : 'fail',
+    status: available.some((b) => b.name !== 'cpu') ? 'ok' : available.length ? 'warn' : 'fail',
     detail: available.length
-      ? `available: ${available.join(', ')} (auto picks ${available[0]})`
+      ? `available: ${available.map((b) => b.name).join(', ')} (auto picks ${available[0]!.name}${available[0]!.note ? `: ${available[0]!.note}` : ''})${unavailable.map((b) => `; ${b.note}`).join('')}`
       : 'none: install @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm',
   });
 
