@@ -23,7 +23,7 @@ async function run(): Promise<void> {
       throw fsError(err, file, 'read the evaluation report');
     }
   }
-  const name = core.getInput('model-name') || loaded.config.project.name;
+  const name = core.getInput('model-name') || loaded.config.model.name || loaded.config.project.name;
   const version = core.getInput('version') || null;
   const card = buildModelCard({
     config: loaded.config,
@@ -37,7 +37,12 @@ async function run(): Promise<void> {
   });
   const written = await writeModelCard(resolve(cwd, core.getInput('out-dir') || 'slipway-report/card'), card);
   if (version) {
-    const store = await openStore(core.getInput('tracking-uri') || undefined, { cwd });
+    const uri =
+      core.getInput('tracking-uri') ||
+      process.env.SLIPWAY_TRACKING_URI ||
+      process.env.MLFLOW_TRACKING_URI ||
+      loaded.config.tracking.uri;
+    const store = await openStore(uri, { cwd: loaded.root });
     await recordModelCard(store, await store.getModelVersion(name, version), written);
     core.info(`recorded the card on ${name} v${version}`);
   }

@@ -34,17 +34,22 @@ async function run(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const cwd = resolve(workspace, core.getInput('working-directory') || '.');
   const token = core.getInput('github-token');
-  const trackingUri = core.getInput('tracking-uri') || undefined;
+  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
+  // As the CLI: the input, then SLIPWAY_TRACKING_URI / MLFLOW_TRACKING_URI, then tracking.uri of the config.
+  const trackingUri =
+    core.getInput('tracking-uri') ||
+    process.env.SLIPWAY_TRACKING_URI ||
+    process.env.MLFLOW_TRACKING_URI ||
+    loaded.config.tracking.uri;
   const branch = core.getInput('store-branch');
-  const target = resolveTrackingUri(trackingUri, { cwd });
+  const target = resolveTrackingUri(trackingUri, { cwd: loaded.root });
   const useBranch = Boolean(branch) && target.kind === 'local';
   if (useBranch) {
-    const synced = await syncStoreOnce({ cwd, storeDir: target.uri, branch, token });
+    const synced = await syncStoreOnce({ cwd: loaded.root, storeDir: target.uri, branch, token });
     if (synced.synced) core.exportVariable(STORE_SYNCED_ENV, branch);
   }
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  const store = await openStore(trackingUri, { cwd });
-  const model = core.getInput('model-name') || loaded.config.project.name;
+  const store = await openStore(trackingUri, { cwd: loaded.root });
+  const model = core.getInput('model-name') || loaded.config.model.name || loaded.config.project.name;
   const alias = core.getInput('alias') || 'champion';
   const packageDir = resolve(workspace, core.getInput('model', { required: true }));
   const reportFile = resolve(workspace, core.getInput('report', { required: true }));
@@ -139,7 +144,7 @@ async function run(): Promise<void> {
   // Refusals are audited too: the store is pushed either way.
   if (useBranch) {
     const pushed = await pushStoreToBranch({
-      cwd,
+      cwd: loaded.root,
       storeDir: target.uri,
       branch,
       token,

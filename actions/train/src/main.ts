@@ -9,12 +9,18 @@ import { train } from '@slipway/training';
 export async function run(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const cwd = resolve(workspace, core.getInput('working-directory') || '.');
-  const trackingUri = core.getInput('tracking-uri') || undefined;
+  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
+  // As the CLI: the input, then SLIPWAY_TRACKING_URI / MLFLOW_TRACKING_URI, then tracking.uri of the config.
+  const trackingUri =
+    core.getInput('tracking-uri') ||
+    process.env.SLIPWAY_TRACKING_URI ||
+    process.env.MLFLOW_TRACKING_URI ||
+    loaded.config.tracking.uri;
   const branch = core.getInput('store-branch');
-  const target = resolveTrackingUri(trackingUri, { cwd });
+  const target = resolveTrackingUri(trackingUri, { cwd: loaded.root });
   if (branch && target.kind === 'local') {
     const synced = await syncStoreOnce({
-      cwd,
+      cwd: loaded.root,
       storeDir: target.uri,
       branch,
       token: core.getInput('github-token'),
@@ -26,8 +32,7 @@ export async function run(): Promise<void> {
       core.exportVariable(STORE_SYNCED_ENV, branch);
     }
   }
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  const store = await openStore(trackingUri, { cwd });
+  const store = await openStore(trackingUri, { cwd: loaded.root });
   const result = await train({
     loaded,
     store,
