@@ -124,7 +124,7 @@ function mapModel(m: J): RegisteredModel {
 const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** Splits items into requests that respect MLflow's per-request count and size limits. */
-function chunk<T>(items: T[], maxCount: number, size: (item: T) => number): T[][] {
+export function chunk<T>(items: T[], maxCount: number, size: (item: T) => number): T[][] {
   const out: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
