@@ -1,3 +1,4 @@
+export { recordAuditEvent } from './audit/events.js';
 export {
   type AppendOptions,
   AUDIT_SCHEMA,
