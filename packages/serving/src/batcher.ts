@@ -1,6 +1,8 @@
 /**
- * Micro-batching: concurrent requests for one model are coalesced into one model call, flushed when
- * `maxBatchSize` rows are waiting or `maxDelayMs` after the first one arrived. Off = one call per request.
+ * Micro-batching: concurrent requests for one model are coalesced into one model call. A batch goes
+ * out when `maxBatchSize` rows wait; when the model is idle, at the end of the current I/O turn (every
+ * request read in that turn joins, no timer wait at low load); while a call is running, when it ends or
+ * `maxDelayMs` after the first request queued, whichever is first. Off = one call per request.
  */
 import type { LoadedModelPackage, Predictions, Row } from '@slipway/training';
 
@@ -29,6 +31,8 @@ export class MicroBatcher {
   private queue: Pending[] = [];
   private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private running = 0;
 
   constructor(
     private readonly pkg: LoadedModelPackage,
@@ -46,8 +50,16 @@ export class MicroBatcher {
       this.queue.push({ rows, resolve, reject });
       this.queuedRows += rows.length;
       if (this.queuedRows >= maxBatchSize) this.flush();
-      else if (this.timer === null) this.timer = setTimeout(() => this.flush(), maxDelayMs);
+      else this.schedule(maxDelayMs);
     });
+  }
+
+  private schedule(maxDelayMs: number): void {
+    if (this.running === 0) {
+      if (this.immediate === null) this.immediate = setImmediate(() => this.flush());
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => this.flush(), maxDelayMs);
+    }
   }
 
   /** Sends what is queued now (also used on shutdown). */
@@ -55,6 +67,10 @@ export class MicroBatcher {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
+    }
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
     }
     if (this.queue.length === 0) return;
     const batch = this.queue;
@@ -67,6 +83,7 @@ export class MicroBatcher {
     const rows = batch.length === 1 ? (batch[0] as Pending).rows : batch.flatMap((b) => b.rows);
     this.onBatch?.(rows.length, batch.length);
     let result: Predictions;
+    this.running++;
     try {
       result = await this.pkg.predictRows(rows);
     } catch (err) {
@@ -77,6 +94,10 @@ export class MicroBatcher {
       // One request's rows must not fail its neighbours: retry each on its own.
       for (const b of batch) this.pkg.predictRows(b.rows).then(b.resolve, b.reject);
       return;
+    } finally {
+      this.running--;
+      // What queued during the call goes out now rather than waiting for its timer.
+      if (this.running === 0 && this.queue.length > 0) this.flush();
     }
     if (batch.length === 1) {
       (batch[0] as Pending).resolve(result);

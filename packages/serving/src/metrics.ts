@@ -47,7 +47,11 @@ export class ServingMetrics {
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
       // Gauges named *_total fail `promtool check metrics`; the same values exist without the suffix.
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ]) {
         this.registry.removeSingleMetric(name);
       }
     }
