@@ -66,6 +66,9 @@ describe('profileTable', () => {
     expect(fx!.numeric!.mean).toBeCloseTo(tx!.numeric!.mean, 10);
     expect(fx!.numeric!.m2).toBeCloseTo(tx!.numeric!.m2, 6);
     expect(fx!.numeric!.summary).toEqual(tx!.numeric!.summary);
+    // 301 distinct values: both paths keep the exact sample, in the same canonical form.
+    expect(fx!.numeric!.quantiles).toEqual(tx!.numeric!.quantiles);
+    expect(tx!.numeric!.quantiles.rankError).toBe(0);
     expect(fx!.distinct.hll).toBe(tx!.distinct.hll);
     expect(fw!.frequent).toEqual(tw!.frequent);
     expect(fw!.distinct.estimate).toBe(40);

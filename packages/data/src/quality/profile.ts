@@ -259,7 +259,26 @@ export class ColumnAccumulator {
     this.n = n;
   }
 
+  /**
+   * While value counts are exact, the quantile sketch is rebuilt from them (no rank error), so a
+   * low-cardinality column gets the same exact sketch whether it was streamed, counted by DuckDB or
+   * merged from shards.
+   */
+  private canonicalSketch(): QuantileSketch | undefined {
+    const q = this.quantiles;
+    if (!q || !this.frequent?.exact) return q;
+    const entries = [...this.frequent.counts].filter((e): e is [number, number] => typeof e[0] === 'number');
+    entries.sort((a, b) => a[0] - b[0]);
+    const exact = new QuantileSketch(q.k);
+    exact.addCounts(
+      entries.map((e) => e[0]),
+      entries.map((e) => e[1]),
+    );
+    return exact.n === q.n ? exact : q;
+  }
+
   toJSON(): ColumnProfile {
+    this.quantiles = this.canonicalSketch();
     const exactDistinct = this.frequent?.exact ? this.frequent.counts.size : undefined;
     const out: ColumnProfile = {
       name: this.name,
