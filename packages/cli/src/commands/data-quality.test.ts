@@ -90,6 +90,43 @@ describe('slipway data (quality)', () => {
     expect(JSON.parse(await readFile(join(dir, 'drift.json'), 'utf8')).drifted).toBe(true);
   });
 
+  it('takes per-column overrides and the share threshold from the drift section of the config', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-cli-dq-'));
+    await writeFile(join(dir, 'train.csv'), rows(600, 0));
+    await writeFile(join(dir, 'moved.csv'), rows(500, 40));
+    await writeFile(
+      join(dir, 'slipway.config.ts'),
+      `export default {
+  project: { name: 'dq', owners: [] },
+  data: { train: 'train.csv', eval: 'moved.csv', label: 'channel' },
+  features: [{ column: 'amount', transform: 'standardize' }],
+  model: { task: 'binary', type: 'mlp', hidden: [4] },
+  drift: { shareThreshold: 1, columns: { amount: { method: 'psi', threshold: 1000 } } },
+};
+`,
+    );
+    const r = await cli(
+      'data',
+      'drift',
+      '--reference',
+      'train.csv',
+      '--current',
+      'moved.csv',
+      '--cwd',
+      dir,
+      '--json',
+    );
+    const json = JSON.parse(r.stdout);
+    expect(json.columns[0]).toMatchObject({
+      column: 'amount',
+      method: 'psi',
+      methodSource: 'config:column',
+      drifted: false,
+    });
+    expect(json).toMatchObject({ shareThreshold: 1, share: 0.5, drifted: false });
+    expect(r.code).toBe(0);
+  });
+
   it('explains bad input instead of crashing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-cli-dq-'));
     await writeFile(join(dir, 'ragged.csv'), 'a,b\n1,2\n3\n');
