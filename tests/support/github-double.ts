@@ -155,6 +155,7 @@ export class GitHubDouble {
   readonly annotations = new Map<number, Json[]>();
   readonly deployments: { id: number; ref: string; environment: string; statuses: Json[] }[] = [];
   readonly permissions = new Map<string, string>();
+  readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   readonly tokens = new Map<string, TokenIdentity>();
   private readonly faults = new Map<string, Fault[]>();
   private nextId = 1000;
@@ -472,6 +473,10 @@ export class GitHubDouble {
             }),
           ),
         );
+      }
+      case 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches': {
+        this.dispatches.push({ workflow: params.workflow_id!, ref: body.ref, inputs: body.inputs ?? {} });
+        return send(204, undefined);
       }
       case 'GET /repos/{owner}/{repo}/collaborators/{username}/permission': {
         const p = this.permissions.get(params.username!);

@@ -43,6 +43,7 @@ export {
   type DeploymentStatusOptions,
   setDeploymentStatus,
 } from './deployments.js';
+export { type DispatchOptions, dispatchWorkflow } from './dispatch.js';
 export {
   getRepositoryPermission,
   getTeamMembership,
