@@ -501,9 +501,24 @@ export async function profileDataset(path: string, options: ProfileOptions = {})
         await c.run(`CREATE TEMP TABLE ${temp} AS SELECT * FROM ${from}`);
         from = temp;
       }
+      // One cheap pass for approximate distinct counts: clearly high-cardinality numeric columns skip
+      // the GROUP BY (whose hash table would hold every distinct value) and go straight to the sketch.
+      const numericCols = cols.filter((col) => col.kind === 'number' || col.kind === 'timestamp');
+      const approx = new Map<string, number>();
+      if (numericCols.length > 0) {
+        const r = await c.runAndReadAll(
+          `SELECT ${numericCols.map((col) => `approx_count_distinct(${sqlIdent(col.name)})::DOUBLE`).join(', ')} FROM ${from}`,
+        );
+        const row = (r.getRows()[0] ?? []) as number[];
+        numericCols.forEach((col, i) => approx.set(col.name, Number(row[i] ?? 0)));
+      }
       for (const col of cols) {
         const acc = p.accumulator(col.name)!;
         const numeric = col.kind === 'number' || col.kind === 'timestamp';
+        if (numeric && (approx.get(col.name) ?? 0) > 2 * limit) {
+          streamed.push(col.name);
+          continue;
+        }
         const sql = `SELECT ${castSql(col)} AS v, count(*)::DOUBLE AS n FROM ${from} GROUP BY 1${
           numeric ? ` LIMIT ${limit + 5}` : ''
         }`;
