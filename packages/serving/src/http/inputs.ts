@@ -30,7 +30,8 @@ function cell(kind: Kind, v: unknown, input: string, row: number): string | numb
       break;
     case 'timestamp':
       if (typeof v === 'number' && Number.isFinite(v)) return v;
-      if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return Date.parse(v);
+      // Strings go to the package as sent: features.json decides how naive times are read.
+      if (typeof v === 'string' && v.trim() !== '') return v;
       break;
   }
   throw badRequest(
