@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const PYTHON = '.venv-interop/bin/python';
 
-const ORACLE = String.raw`
+const ORACLE = `
 import json, sys
 import numpy as np
 from scipy import stats

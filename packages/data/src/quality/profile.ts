@@ -510,7 +510,7 @@ export async function profileDataset(path: string, options: ProfileOptions = {})
           `SELECT ${numericCols.map((col) => `approx_count_distinct(${sqlIdent(col.name)})::DOUBLE`).join(', ')} FROM ${from}`,
         );
         const row = (r.getRows()[0] ?? []) as number[];
-        numericCols.forEach((col, i) => approx.set(col.name, Number(row[i] ?? 0)));
+        for (const [i, col] of numericCols.entries()) approx.set(col.name, Number(row[i] ?? 0));
       }
       for (const col of cols) {
         const acc = p.accumulator(col.name)!;
