@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig } from '@slipway/core';
+import type { SlipwayConfig } from '@slipway/core';
 import { connect, readTable, sqlString } from '@slipway/data';
 import { loadModelPackage } from '@slipway/training';
 import { describe, expect, it } from 'vitest';
@@ -26,9 +26,13 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
 
 describe('slipway train + predict on apps/flight-delay', () => {
   it('trains, reuses, and predicts identically in a fresh process', async () => {
-    const { config } = await loadConfig({ cwd: app });
+    // The example's resolved config, read through the built CLI (its config module imports @slipway/core).
+    const printed = await run('pnpm', ['--silent', 'slipway', 'config', 'print', '--cwd', app, '--json'], {
+      cwd: process.cwd(),
+    });
+    const { config } = JSON.parse(printed.stdout) as { config: SlipwayConfig };
     const dir = await mkdtemp(join(tmpdir(), 'slipway-flight-'));
-    // The example's resolved config, smaller so the test stays quick: 40k sampled rows, 1 epoch.
+    // Made smaller so the test stays quick: 40k sampled rows, 1 epoch.
     const small = {
       ...config,
       data: {

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashBytes } from '@slipway/core';
-import { readTable } from '@slipway/data';
+import { dataDigest, PROFILE_SCHEMA, readTable } from '@slipway/data';
 import { LocalStore } from '@slipway/tracking';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.js';
@@ -141,6 +141,14 @@ describe('train', () => {
     const p = await makeProject();
     const { packageDir } = await train({ loaded: await p.load() });
     const pkg = await loadModelPackage(packageDir);
+    expect((pkg.profile as { schema: string }).schema).toBe(PROFILE_SCHEMA);
+    expect(pkg.lineage.datasets[0]).toMatchObject({
+      name: 'train',
+      path: 'train.csv',
+      md5: (await dataDigest(join(p.dir, 'train.csv'))).md5,
+      rows: 300,
+    });
+    expect(pkg.signature).toMatchObject({ task: 'binary', label: 'label', classes: [0, 1], threshold: 0.5 });
     const table = await readTable(join(p.dir, 'eval.csv'));
     const fromTable = await pkg.predictTable(table);
     expect(fromTable.n).toBe(100);

@@ -13,7 +13,6 @@ import {
   didYouMean,
   gitFacts,
   hashBytes,
-  hashFile,
   LINEAGE_SCHEMA,
   type Lineage,
   type LoadedConfig,
@@ -23,8 +22,7 @@ import {
   SlipwayError,
   silentProgress,
 } from '@slipway/core';
-import * as data from '@slipway/data';
-import { describeDataset, readTable } from '@slipway/data';
+import { dataDigest, describeDataset, profileTable, readTable } from '@slipway/data';
 import type { MetricPoint, Store } from '@slipway/tracking';
 import { type BackendChoice, selectBackend } from './backend.js';
 import { inputsHash, readLock, type TrainInputs, writeTrainEntry } from './cache.js';
@@ -34,7 +32,6 @@ import { customCodeHash, fitFeatures } from './features/fit.js';
 import { encodeLabels, unseenClasses } from './labels.js';
 import { buildModel, outputShape } from './model.js';
 import { verifyModelPackage, writeModelPackage } from './package/files.js';
-import { profileWithData, summarize } from './profile.js';
 import { mulberry32, shuffle } from './random.js';
 import { getModelFactory } from './registry.js';
 import { trainModel } from './trainer.js';
@@ -66,16 +63,10 @@ export interface TrainResult {
   samplesPerSecond: number;
 }
 
-/** DVC md5 + a ≤36-character digest; from @slipway/data's `dataDigest` when that exists. */
+/** DVC md5 + MLflow digest (≤ 36 characters), the same identity `slipway data add` records. */
 async function digestOf(path: string): Promise<{ md5: string; digest: string }> {
-  const fn = (data as unknown as { dataDigest?: (p: string) => Promise<{ md5: string; digest: string }> })
-    .dataDigest;
-  if (typeof fn === 'function') {
-    const d = await fn(path);
-    return { md5: d.md5, digest: d.digest.slice(0, 36) };
-  }
-  const md5 = await hashFile(path, 'md5');
-  return { md5, digest: md5 };
+  const d = await dataDigest(path);
+  return { md5: d.md5, digest: d.digest };
 }
 
 function projectRelative(root: string, path: string): string {
@@ -304,8 +295,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const features = fitFeatures(config.features, table, trainRows, projectRelative(root, trainPath));
   const { matrix, width } = applyFeatures(features, table, { source: projectRelative(root, trainPath) });
-  const profile =
-    (await profileWithData(trainPath, [...featureColumns, label])) ?? summarize(table, trainRows);
+  // The training split's reference profile (mergeable sketches), what drift checks compare serving traffic to.
+  const profile = profileTable(table, { source: projectRelative(root, trainPath) });
   table = null; // from here on the Float32 matrix is the only copy of the data
 
   const { units } = outputShape(config.model.task, classes);
