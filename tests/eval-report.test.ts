@@ -54,7 +54,12 @@ interface Project {
   dir: string;
 }
 
-function project(name: string, features: unknown[], model: { task?: string }, evalConfig: unknown): Project {
+function project(
+  name: string,
+  features: unknown[],
+  model: { task?: string; [key: string]: unknown },
+  evalConfig: unknown,
+): Project {
   const dir = mkdtempSync(join(tmpdir(), `slipway-eval-${name}-`));
   const task = (model.task ?? 'binary') as 'binary' | 'multiclass' | 'regression';
   writeFileSync(join(dir, 'train.csv'), rows(600, 1, task));
@@ -235,8 +240,6 @@ describe('evaluate with real model packages', () => {
           task === 'multiclass'
             ? 'import json,sys,numpy as np; from sklearn import metrics as M; d=json.load(sys.stdin); k=len(d["classes"]); y=[d["classes"].index(v) for v in d["y"]]; P=np.array(d["proba"]).reshape(-1,k); pred=np.array(d["pred"]).astype(int); print(json.dumps({"accuracy":M.accuracy_score(y,pred),"macro_f1":M.f1_score(y,pred,average="macro"),"weighted_f1":M.f1_score(y,pred,average="weighted"),"top_k_accuracy":M.top_k_accuracy_score(y,P,k=2,labels=list(range(k))),"log_loss":M.log_loss(y,P,labels=list(range(k)))}))'
             : 'import json,sys; from sklearn import metrics as M; d=json.load(sys.stdin); y=[float(v) for v in d["y"]]; p=d["pred"]; print(json.dumps({"mae":M.mean_absolute_error(y,p),"rmse":M.root_mean_squared_error(y,p),"r2":M.r2_score(y,p),"mape":M.mean_absolute_percentage_error(y,p),"median_absolute_error":M.median_absolute_error(y,p)}))';
-        // float32 softmax rows may miss 1 by more than sklearn's tolerance; sklearn would refuse them, so give it
-        // the same rows renormalised only for that check when needed.
         const proba = preds.probabilities ? Array.from(preds.probabilities) : [];
         const expected = JSON.parse(
           execFileSync(PY, ['-c', code], {
