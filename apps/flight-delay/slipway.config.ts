@@ -2,6 +2,9 @@ import { defineConfig } from '@slipway/core';
 
 // The example project: will a US domestic flight leave more than 15 minutes late?
 // Data: 3M flights Jan–Jun 2001 from the npm package vega-datasets (see README.md for the splits).
+
+// `pnpm demo --change` sets this: the documented change of the demo's second pull request.
+const change = process.env.SLIPWAY_DEMO_CHANGE === '1';
 export default defineConfig({
   project: {
     name: 'flight-delay',
@@ -14,6 +17,8 @@ export default defineConfig({
     monitor: { may: 'data/monitor-may.parquet', jun: 'data/monitor-jun.parquet' },
     label: 'delayed',
     id: 'id',
+    // Reviewed schema: inferred from train, then widened where later months legitimately differ (date, month).
+    schema: 'schema.json',
     versioned: ['data'],
   },
   features: [
@@ -23,12 +28,12 @@ export default defineConfig({
     { column: 'distance', as: 'log_distance', transform: 'log1p' },
     { column: 'origin', transform: 'oneHot', maxVocab: 60 },
     { column: 'destination', transform: 'oneHot', maxVocab: 60 },
-    { column: 'route', transform: 'hash', buckets: 256 },
+    { column: 'route', transform: 'hash', buckets: change ? 1024 : 256 },
   ],
   model: { task: 'binary', type: 'mlp', hidden: [64, 32], dropout: 0.1 },
   training: {
     backend: 'auto',
-    epochs: 3,
+    epochs: change ? 4 : 3,
     batchSize: 512,
     learningRate: 0.002,
     seed: 42,

@@ -7,6 +7,7 @@ import { evalCommands } from './eval.js';
 import { governanceCommands } from './governance.js';
 import { initCommands } from './init.js';
 import { monitorCommands } from './monitor.js';
+import { registerCommands } from './register.js';
 import { servingCommands } from './serving.js';
 import { trackingCommands } from './tracking.js';
 import { trainingCommands } from './training.js';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   ...dataQualityCommands,
   ...trainingCommands,
   ...evalCommands,
+  ...registerCommands,
   ...governanceCommands,
   ...servingCommands,
   ...monitorCommands,
