@@ -272,7 +272,7 @@ describe('drift statistics agree with scipy', () => {
 
   it("KS p-values for large samples follow scipy's asymptotic branch", async () => {
     // max(n1, n2) > 10,000: scipy evaluates the one-sample Kolmogorov distribution at n = m·n/(m+n)
-    // (Durbin matrix, Pomeranz or Pelz–Good by region); we use the Durbin matrix or the Smirnov sum.
+    // (Durbin matrix, Pomeranz or Pelz–Good by region); we use the same regions (Durbin for Pomeranz's).
     const cases: Case[] = [
       {
         name: 'asymptotic, small en',
@@ -289,6 +289,23 @@ describe('drift statistics agree with scipy', () => {
         cur: normals(12_000, 30, 0.05),
       },
     ];
+    // Large samples on both sides (KS forced by config): the Pelz–Good region of scipy's kstwo.
+    const big: Case & { config: Record<string, unknown> } = {
+      name: 'asymptotic, en ≈ 17,000 (Pelz–Good)',
+      method: 'ks',
+      numerical: true,
+      ref: normals(30_000, 33, 0, 1, 10),
+      cur: normals(40_000, 34, 0.01, 1, 10),
+      config: { columns: { v: { method: 'ks' } } },
+    };
+    const [bigExpected] = oracle([big]);
+    const bigGot = await ours(big);
+    expect(bigGot.approximate).toBe(false);
+    expect(Math.abs((bigGot.testStatistic ?? Number.NaN) - bigExpected!.d!)).toBeLessThanOrEqual(1e-12);
+    expect(
+      Math.abs(bigGot.statistic - bigExpected!.statistic),
+      `${bigGot.statistic} vs ${bigExpected!.statistic}`,
+    ).toBeLessThanOrEqual(1e-9);
     const expected = oracle(cases);
     for (const [i, c] of cases.entries()) {
       const got = await ours(c);

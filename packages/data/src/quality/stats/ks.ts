@@ -181,8 +181,69 @@ export function kolmogorovSf(n: number, x: number): number {
   }
   if (nx2 >= 370) return 0;
   if (nx2 >= 2.2) return Math.min(1, 2 * smirnovSf(n, x));
-  if (nx2 >= 18) return 0;
-  return 1 - kolmogorovCdfDurbin(n, x);
+  // Same regions as scipy: the Durbin matrix while it stays small, else the Pelz–Good expansion.
+  if (n <= 100_000 && n * x ** 1.5 <= 1.4) return 1 - kolmogorovCdfDurbin(n, x);
+  return 1 - pelzGoodCdf(n, x);
+}
+
+const MIN_LOG = -708;
+
+/** Pelz & Good (1976) expansion of Pr(Dₙ ≤ x) (Li-Chien/Korolyuk terms K0…K3 in theta-function form). */
+export function pelzGoodCdf(n: number, x: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const PI2 = Math.PI ** 2;
+  const PI4 = Math.PI ** 4;
+  const PI6 = Math.PI ** 6;
+  const SQRT2PI = Math.sqrt(2 * Math.PI);
+  const z = Math.sqrt(n) * x;
+  const z2 = z * z;
+  const z4 = z2 * z2;
+  const z6 = z4 * z2;
+  const qlog = -PI2 / 8 / z2;
+  if (qlog < MIN_LOG) return 0;
+  let q = Math.exp(qlog);
+  const k1a = -z2;
+  const k1b = PI2 / 4;
+  const k2a = 6 * z6 + 2 * z4;
+  const k2b = ((2 * z4 - 5 * z2) * PI2) / 4;
+  const k2c = (PI4 * (1 - 2 * z2)) / 16;
+  const k3d = (PI6 * (5 - 30 * z2)) / 64;
+  const k3c = (PI4 * (-60 * z2 + 212 * z4)) / 16;
+  const k3b = (PI2 * (135 * z4 - 96 * z6)) / 4;
+  const k3a = -30 * z6 - 90 * z ** 8;
+  const K = [0, 0, 0, 0];
+  const maxk = Math.ceil((16 * z) / Math.PI);
+  for (let k = maxk; k > 0; k--) {
+    const m = 2 * k - 1;
+    const m2 = m * m;
+    const qp = q ** (8 * k);
+    const coeffs = [
+      1,
+      k1a + k1b * m2,
+      k2a + k2b * m2 + k2c * m2 * m2,
+      k3a + k3b * m2 + k3c * m2 * m2 + k3d * m2 ** 3,
+    ];
+    for (let i = 0; i < 4; i++) K[i] = K[i]! * qp + coeffs[i]!;
+  }
+  const denom = [z, 6 * z4, 72 * z ** 7, 6480 * z ** 10];
+  for (let i = 0; i < 4; i++) K[i] = (K[i]! * q * SQRT2PI) / denom[i]!;
+  q = Math.exp(-PI2 / 2 / z2);
+  let k2extra = 0;
+  let k3extra = 0;
+  const sqrt3z = Math.sqrt(3) * z;
+  for (let k = maxk; k > 0; k--) {
+    const ks2 = k * k;
+    const qp = q ** ks2;
+    k2extra += ks2 * qp;
+    const kspi = Math.PI * k;
+    k3extra += (sqrt3z + kspi) * (sqrt3z - kspi) * ks2 * qp;
+  }
+  K[2] = K[2]! + (k2extra * PI2 * SQRT2PI) / (-36 * z ** 3);
+  K[3] = K[3]! + (k3extra * PI2 * SQRT2PI) / (216 * z6);
+  let sum = 0;
+  for (let i = 0; i < 4; i++) sum += K[i]! / n ** (i / 2);
+  return sum;
 }
 
 export interface KsResult {
