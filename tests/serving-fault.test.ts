@@ -7,14 +7,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, type RolloutStep } from '@slipway/core';
-import { type RolloutEvent, type RolloutState, type ServingServer, startServer } from '@slipway/serving';
+import {
+  createLoader,
+  type RolloutEvent,
+  type RolloutState,
+  type ServingServer,
+  startServer,
+} from '@slipway/serving';
+import { train } from '@slipway/training';
 import autocannon from 'autocannon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  loadTinyPackage,
-  type TinyOptions,
-  writeTinyPackage,
-} from '../packages/serving/src/testing/tiny-package.js';
+import { type TinyOptions, withFaults } from '../packages/serving/src/testing/tiny-package.js';
+import { makeProject } from '../packages/training/src/project.fixture.js';
 
 const defaults = configSchema.shape.serving.unwrap().parse({});
 const TOKEN = 'fault-token';
@@ -41,10 +45,19 @@ let dir: string;
 let srv: ServingServer | null = null;
 let events: RolloutEvent[] = [];
 
+// Two real packages from @slipway/training: v1 (stable) and v2 (the canary), trained with different seeds.
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-fault-'));
-  await writeTinyPackage(join(dir, 'v1'), 1);
-  await writeTinyPackage(join(dir, 'v2'), 2);
+  for (const [name, seed] of [
+    ['v1', 7],
+    ['v2', 8],
+  ] as const) {
+    const p = await makeProject({
+      config: { training: { backend: 'cpu', epochs: 2, batchSize: 32, seed, validationSplit: 0.2 } },
+    });
+    await train({ loaded: await p.load(), outDir: join(dir, name) });
+    await rm(p.dir, { recursive: true, force: true });
+  }
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 afterEach(async () => {
@@ -54,6 +67,7 @@ afterEach(async () => {
 
 async function serve(name: string): Promise<ServingServer> {
   events = [];
+  const realLoader = createLoader({ cwd: dir });
   srv = await startServer({
     config: {
       ...defaults,
@@ -64,13 +78,18 @@ async function serve(name: string): Promise<ServingServer> {
       rollout: { steps },
     },
     root: dir,
-    models: [{ source: 'v1' }],
+    models: [{ source: 'v1', name: 'm' }],
     // `v2?fail` errors on every call; `v2?slow` takes 10× as long as the real model call.
     load: async (source) => {
       const [path, flag] = source.split('?');
       const opts: TinyOptions = flag === 'fail' ? { fail: true } : flag === 'slow' ? { slowFactor: 10 } : {};
-      const pkg = await loadTinyPackage(join(dir, path as string), opts);
-      return { pkg, version: `${pkg.hash.slice(0, 12)}${flag ? `-${flag}` : ''}`, source };
+      const loaded = await realLoader(path as string);
+      return {
+        ...loaded,
+        pkg: withFaults(loaded.pkg, opts),
+        version: `${loaded.version}${flag ? `-${flag}` : ''}`,
+        source,
+      };
     },
     adminToken: TOKEN,
     onEvent: (e) => {
@@ -82,7 +101,7 @@ async function serve(name: string): Promise<ServingServer> {
 }
 
 async function rolloutUnderLoad(s: ServingServer, canary: string, settled: (st: RolloutState) => boolean) {
-  const body = JSON.stringify({ rows: [{ distance: 700, hour: 8, carrier: 'DL' }] });
+  const body = JSON.stringify({ rows: [{ x1: 0.4, x2: 61.5, cat: 'b', when: '2001-03-04T05:00:00.000Z' }] });
   const load = autocannon({
     url: `${s.url}/predict`,
     method: 'POST',
@@ -96,7 +115,7 @@ async function rolloutUnderLoad(s: ServingServer, canary: string, settled: (st: 
   });
   await new Promise((r) => setTimeout(r, 1000));
   const t0 = Date.now();
-  const r = await fetch(`${s.url}/admin/models/tiny/rollout`, {
+  const r = await fetch(`${s.url}/admin/models/m/rollout`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}` },
     body: JSON.stringify({ source: canary }),
@@ -105,7 +124,7 @@ async function rolloutUnderLoad(s: ServingServer, canary: string, settled: (st: 
   let state: RolloutState;
   for (;;) {
     state = (await (
-      await fetch(`${s.url}/admin/models/tiny/rollout`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      await fetch(`${s.url}/admin/models/m/rollout`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).json()) as RolloutState;
     if (settled(state) || Date.now() - t0 > 25_000) break;
     await new Promise((res) => setTimeout(res, 50));
@@ -139,7 +158,7 @@ describe('canary fault under load', () => {
     expect(result.non2xx).toBe(0);
     expect(result.errors).toBe(0);
     expect(events.some((e) => e.type === 'rollout.aborted' && e.details.automatic === true)).toBe(true);
-    expect(s.deployments.get('tiny')?.canary).toBeNull();
+    expect(s.deployments.get('m')?.canary).toBeNull();
   });
 
   it('rolls back a canary that is 10× slower, with zero failed client requests', async () => {

@@ -152,15 +152,9 @@ export async function loadTinyPackage(dir: string, options: TinyOptions = {}): P
   };
   const predictRows = async (rows: Row[]): Promise<Predictions> => {
     const x = encodeRows(features, signature, rows);
-    const t0 = performance.now();
-    const values = run(x, rows.length);
-    if (options.fail) throw new Error('canary model is broken (test fault)');
-    const spent = performance.now() - t0;
-    const wait = (options.slowFactor ? spent * (options.slowFactor - 1) : 0) + (options.extraDelayMs ?? 0);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    return { task: 'binary', n: rows.length, values };
+    return { task: 'binary', n: rows.length, values: run(x, rows.length) };
   };
-  return {
+  const pkg: LoadedModelPackage = {
     dir: abs,
     manifest: {
       schema: 'slipway.model-package/v1',
@@ -191,5 +185,29 @@ export async function loadTinyPackage(dir: string, options: TinyOptions = {}): P
     dispose() {
       model.dispose();
     },
+  };
+  return withFaults(pkg, options);
+}
+
+/**
+ * Wraps any package (tiny or trained) with injected faults: every call throws, or takes `slowFactor`
+ * times as long as the real call (plus `extraDelayMs`). The real model still runs first.
+ */
+export function withFaults(pkg: LoadedModelPackage, options: TinyOptions): LoadedModelPackage {
+  if (!options.fail && !options.slowFactor && !options.extraDelayMs) return pkg;
+  const slowed = async <T>(call: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const out = await call();
+    if (options.fail) throw new Error('canary model is broken (test fault)');
+    const spent = performance.now() - t0;
+    const wait = (options.slowFactor ? spent * (options.slowFactor - 1) : 0) + (options.extraDelayMs ?? 0);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return out;
+  };
+  return {
+    ...pkg,
+    predictRows: (rows) => slowed(() => pkg.predictRows(rows)),
+    predictTable: (table) => slowed(() => pkg.predictTable(table)),
+    dispose: () => pkg.dispose(),
   };
 }
