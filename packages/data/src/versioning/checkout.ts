@@ -165,7 +165,7 @@ async function checkoutOne(
   task.done();
   results.forEach((r) => {
     const ok = r as JobOk;
-    state.set({ ino: ok.ino, mtimeNs: ok.mtimeNs, size: ok.size }, ok.md5);
+    state.set({ ino: ok.ino, mtime: ok.mtime, size: ok.size }, ok.md5);
   });
   for (const rel of toRemove) await rm(join(t.abs, ...rel.split('/')), { force: true });
   if (!existsSync(t.abs) && isDir) await mkdir(t.abs, { recursive: true });

@@ -43,7 +43,7 @@ export interface JobOk {
   md5: string;
   size: number;
   ino: string;
-  mtimeNs: string;
+  mtime: string;
   mode: number;
 }
 export interface JobErr {
@@ -108,14 +108,14 @@ function hashFd(fd: number, onBytes: (n: number) => void, out?: number): string 
   return hash.digest('hex');
 }
 
-function sameFile(a: { mtimeNs: bigint; size: bigint }, b: { mtimeNs: bigint; size: bigint }): boolean {
-  return a.mtimeNs === b.mtimeNs && a.size === b.size;
+function sameFile(a: { mtimeMs: number; size: number }, b: { mtimeMs: number; size: number }): boolean {
+  return a.mtimeMs === b.mtimeMs && a.size === b.size;
 }
 
 async function hashJob(job: HashJob, onBytes: (n: number) => void): Promise<JobOk> {
   const fd = openSync(job.path, 'r');
   try {
-    const before = fstatSync(fd, { bigint: true });
+    const before = fstatSync(fd);
     if (!before.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' });
     const size = Number(before.size);
     let md5: string;
@@ -152,7 +152,7 @@ async function hashJob(job: HashJob, onBytes: (n: number) => void): Promise<JobO
         rmSync(tmp, { force: true });
         throw copyErr;
       }
-      const after = statSync(job.path, { bigint: true });
+      const after = statSync(job.path);
       const tmpSize = statSync(tmp).size;
       if (!sameFile(before, after) || tmpSize !== size) {
         rmSync(tmp, { force: true });
@@ -168,7 +168,7 @@ async function hashJob(job: HashJob, onBytes: (n: number) => void): Promise<JobO
     } else {
       md5 = hashFd(fd, onBytes);
     }
-    return { md5, size, ino: String(before.ino), mtimeNs: String(before.mtimeNs), mode: Number(before.mode) };
+    return { md5, size, ino: String(before.ino), mtime: String(before.mtimeMs), mode: Number(before.mode) };
   } finally {
     closeSync(fd);
   }
@@ -177,7 +177,7 @@ async function hashJob(job: HashJob, onBytes: (n: number) => void): Promise<JobO
 function copyJob(job: CopyJob, onBytes: (n: number) => void): JobOk | JobErr {
   const fd = openSync(job.src, 'r');
   try {
-    const st = fstatSync(fd, { bigint: true });
+    const st = fstatSync(fd);
     ensureDir(dirname(job.dst));
     const tmp = tempFor(job.dst);
     const out = openSync(tmp, 'wx', job.mode);
@@ -203,12 +203,12 @@ function copyJob(job: CopyJob, onBytes: (n: number) => void): JobOk | JobErr {
       };
     }
     renameSync(tmp, job.dst);
-    const written = statSync(job.dst, { bigint: true });
+    const written = statSync(job.dst);
     return {
       md5,
       size: Number(st.size),
       ino: String(written.ino),
-      mtimeNs: String(written.mtimeNs),
+      mtime: String(written.mtimeMs),
       mode: Number(written.mode),
     };
   } finally {

@@ -8,7 +8,10 @@ export interface ManifestEntry {
 }
 
 /** Python's `json.dumps(s)` with `ensure_ascii=True`: everything outside printable ASCII becomes `\uXXXX`. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 export function pythonJsonString(s: string): string {
+  if (PLAIN.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -33,7 +36,14 @@ export function compareCodePoints(a: string, b: string): number {
 
 /** The exact bytes DVC stores for a directory: `json.dumps(sorted entries, sort_keys=True)`. */
 export function serializeManifest(entries: readonly ManifestEntry[]): Buffer {
-  const sorted = [...entries].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
+  // Without surrogates, UTF-16 order is code point order and the plain comparison is much faster.
+  const surrogates = entries.some((e) => /[\uD800-\uDFFF]/.test(e.relpath));
+  const sorted = surrogates
+    ? entries
+        .map((e) => ({ e, key: Buffer.from(e.relpath, 'utf8') }))
+        .sort((a, b) => Buffer.compare(a.key, b.key))
+        .map((x) => x.e)
+    : [...entries].sort((a, b) => (a.relpath < b.relpath ? -1 : a.relpath > b.relpath ? 1 : 0));
   const parts = sorted.map(
     (e) => `{"md5": ${pythonJsonString(e.md5)}, "relpath": ${pythonJsonString(e.relpath)}}`,
   );

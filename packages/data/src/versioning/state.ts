@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@slipway/core';
 
-/** What identifies an unchanged file: same inode, same mtime (ns), same size. */
+/** What identifies an unchanged file: same inode, same mtime (ms, sub-µs precision), same size. */
 export interface FileKey {
   ino: string;
-  mtimeNs: string;
+  mtime: string;
   size: number;
 }
 
@@ -34,7 +34,7 @@ export class HashState {
     let entries = new Map<string, string>();
     try {
       const raw = JSON.parse(await readFile(file, 'utf8')) as { v: number; e: Record<string, string> };
-      if (raw.v === 1 && raw.e && typeof raw.e === 'object') entries = new Map(Object.entries(raw.e));
+      if (raw.v === 2 && raw.e && typeof raw.e === 'object') entries = new Map(Object.entries(raw.e));
     } catch {
       // Missing or damaged: start empty, everything gets hashed once.
     }
@@ -43,13 +43,13 @@ export class HashState {
 
   get(key: FileKey): string | undefined {
     const v = this.entries.get(key.ino);
-    if (!v) return undefined;
-    const [mtime, size, md5] = v.split(' ');
-    return mtime === key.mtimeNs && Number(size) === key.size ? md5 : undefined;
+    // "<mtime> <size> <md5>": compare the prefix instead of splitting (this runs once per file).
+    if (!v || v.length !== key.mtime.length + String(key.size).length + 34) return undefined;
+    return v.startsWith(`${key.mtime} ${key.size} `) ? v.slice(-32) : undefined;
   }
 
   set(key: FileKey, md5: string): void {
-    const value = `${key.mtimeNs} ${key.size} ${md5}`;
+    const value = `${key.mtime} ${key.size} ${md5}`;
     if (this.entries.get(key.ino) === value) return;
     this.entries.delete(key.ino);
     this.entries.set(key.ino, value);
@@ -60,7 +60,7 @@ export class HashState {
     if (!this.file || !this.dirty) return;
     let list = [...this.entries];
     if (list.length > MAX_ENTRIES) list = list.slice(list.length - MAX_ENTRIES);
-    await writeFileAtomic(this.file, JSON.stringify({ v: 1, e: Object.fromEntries(list) }));
+    await writeFileAtomic(this.file, JSON.stringify({ v: 2, e: Object.fromEntries(list) }));
     this.dirty = false;
   }
 }

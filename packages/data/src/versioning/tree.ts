@@ -18,11 +18,11 @@ export interface WalkedFile {
 /** Names DVC never collects inside a tracked directory. */
 const SKIP = new Set(['.git', '.hg', '.dvc']);
 
-type BigStats = import('node:fs').BigIntStats;
+type BigStats = import('node:fs').Stats;
 
 function statFollow(path: string, given: string, doing: string): BigStats {
   try {
-    return statSync(path, { bigint: true });
+    return statSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       const dangling = lstatSync(path, { throwIfNoEntry: false }) !== undefined;
@@ -40,9 +40,32 @@ function statFollow(path: string, given: string, doing: string): BigStats {
   }
 }
 
+/**
+ * Whether an object is in the cache. For many lookups, one listing per `xx/` prefix directory
+ * replaces a stat per object.
+ */
+function cachePresence(repo: DvcRepo, many: boolean): (oid: string) => boolean {
+  if (!many) return (oid) => existsSync(cachePath(repo, oid));
+  const base = join(repo.cacheDir, 'files', 'md5');
+  const listed = new Map<string, Set<string>>();
+  return (oid) => {
+    const prefix = oid.slice(0, 2);
+    let names = listed.get(prefix);
+    if (!names) {
+      try {
+        names = new Set(readdirSync(join(base, prefix)));
+      } catch {
+        names = new Set();
+      }
+      listed.set(prefix, names);
+    }
+    return names.has(oid.slice(2));
+  };
+}
+
 export const keyOf = (st: BigStats): FileKey => ({
   ino: String(st.ino),
-  mtimeNs: String(st.mtimeNs),
+  mtime: String(st.mtimeMs),
   size: Number(st.size),
 });
 
@@ -74,7 +97,7 @@ export function walkDir(dir: string, given: string): WalkedFile[] {
       const childRel = rel ? `${rel}/${name}` : name;
       let cst: BigStats;
       try {
-        cst = statSync(childAbs, { bigint: true });
+        cst = statSync(childAbs);
       } catch (err) {
         throw fsError(err, `${given}/${childRel}`, 'read the file');
       }
@@ -154,9 +177,11 @@ export async function hashOutput(
             hint: 'only files and directories can be versioned',
           });
         })();
+  const cached = options.store ? cachePresence(repo, files.length > 1000) : () => true;
   const md5s: (string | undefined)[] = files.map((f) => {
     const known = options.state.get(f.key);
-    if (known && options.store && !existsSync(cachePath(repo, known))) return undefined;
+    // Known but gone from the cache (deleted, gc'd): hash again so the content is stored again.
+    if (known && !cached(known)) return undefined;
     return known;
   });
   const todo = files.map((_, i) => i).filter((i) => md5s[i] === undefined);
@@ -187,7 +212,7 @@ export async function hashOutput(
     const r = results[k] as JobOk;
     md5s[fileIndex] = r.md5;
     const f = files[fileIndex] as WalkedFile;
-    f.key = { ino: r.ino, mtimeNs: r.mtimeNs, size: r.size };
+    f.key = { ino: r.ino, mtime: r.mtime, size: r.size };
     f.mode = r.mode;
     options.state.set(f.key, r.md5);
   });
