@@ -3,24 +3,25 @@
  * tensors), promtool checks /metrics, and raw sockets send the bad input real clients send.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { configSchema } from '@slipway/core';
-import { type ServingServer, startServer } from '@slipway/serving';
+import { createLoader, type ServingServer, startServer } from '@slipway/serving';
+import { train } from '@slipway/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTinyPackage, writeTinyPackage } from '../packages/serving/src/testing/tiny-package.js';
+import { makeProject } from '../packages/training/src/project.fixture.js';
 
 const run = promisify(execFile);
 const PY = join(import.meta.dirname, '..', '.venv-interop', 'bin', 'python');
 const defaults = configSchema.shape.serving.unwrap().parse({});
 const TOKEN = 'interop-admin-token';
 const rows = [
-  { distance: 300, hour: 6, carrier: 'AA' },
-  { distance: 2500, hour: 21, carrier: 'UA' },
-  { distance: 1200, hour: 13, carrier: 'XX' },
+  { x1: -1.2, x2: 10.5, cat: 'a', when: '2001-01-01T03:00:00.000Z' },
+  { x1: 0.7, x2: 88, cat: 'd', when: '2001-02-11T17:00:00.000Z' },
+  { x1: 1.9, x2: 45.25, cat: 'zz', when: '2001-06-30T23:00:00.000Z' },
 ];
 
 let dir: string;
@@ -28,8 +29,10 @@ let srv: ServingServer;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-oip-'));
-  await writeTinyPackage(join(dir, 'v1'), 1);
-  await writeTinyPackage(join(dir, 'v2'), 2);
+  // A real package from @slipway/training, served by name "tiny" with the default (real) loader.
+  const project = await makeProject();
+  await train({ loaded: await project.load(), outDir: join(dir, 'v1') });
+  await rm(project.dir, { recursive: true, force: true });
   srv = await startServer({
     config: {
       ...defaults,
@@ -39,11 +42,8 @@ beforeAll(async () => {
       predictionLog: { path: join(dir, 'predictions.jsonl'), sampleRate: 1 },
     },
     root: dir,
-    models: [{ source: join(dir, 'v1') }],
-    load: async (source) => {
-      const pkg = await loadTinyPackage(source);
-      return { pkg, version: pkg.hash.slice(0, 12), source };
-    },
+    models: [{ source: 'v1', name: 'tiny' }],
+    load: createLoader({ cwd: dir }),
     adminToken: TOKEN,
   });
 });
@@ -92,7 +92,7 @@ describe('OIP v2 with tritonclient[http]', () => {
     expect(out.ready).toBe(true);
     expect(out.model_ready).toBe(true);
     expect(out.server.name).toBe('slipway');
-    expect(out.metadata.inputs.map((i: { name: string }) => i.name)).toEqual(['distance', 'hour', 'carrier']);
+    expect(out.metadata.inputs.map((i: { name: string }) => i.name)).toEqual(['x1', 'x2', 'cat', 'when']);
     const expected = await predict({ rows });
     expect(out.version).toBe(expected.version);
     expect(out.variant).toBe('stable');
@@ -103,7 +103,7 @@ describe('OIP v2 with tritonclient[http]', () => {
     expect(out.unknown.status).toBe('404');
     expect(out.unknown.message).toMatch(/no-such-model/);
     expect(out.bad.status).toBe('400');
-    expect(out.bad.message).toMatch(/input "distance": datatype BYTES does not fit a number column/);
+    expect(out.bad.message).toMatch(/input "x1": datatype BYTES does not fit a number column/);
   });
 
   it('serves /metrics that promtool accepts, with per-variant series', async () => {
@@ -145,30 +145,30 @@ describe('bad input', () => {
   it('wrong shapes, types and missing columns → 400 naming the input', async () => {
     let r = await post(
       '/v2/models/tiny/infer',
-      JSON.stringify({ inputs: [{ name: 'distance', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }),
+      JSON.stringify({ inputs: [{ name: 'x1', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }),
     );
     expect(r.status).toBe(400);
-    expect(await err(r)).toMatch(/input "distance": shape \[1, 3\]/);
+    expect(await err(r)).toMatch(/input "x1": shape \[1, 3\]/);
     r = await post(
       '/v2/models/tiny/infer',
       JSON.stringify({
         inputs: [
-          { name: 'distance', shape: [1], datatype: 'FP64', data: [1] },
-          { name: 'hour', shape: [1], datatype: 'FP64', data: [1] },
+          { name: 'x1', shape: [1], datatype: 'FP64', data: [1] },
+          { name: 'x2', shape: [1], datatype: 'FP64', data: [1] },
         ],
       }),
     );
     expect(r.status).toBe(400);
-    expect(await err(r)).toMatch(/missing input "carrier"/);
+    expect(await err(r)).toMatch(/missing input "cat"/);
     r = await post(
       '/predict',
-      JSON.stringify({ columns: { distance: [1, 2], hour: [3], carrier: ['AA', 'DL'] } }),
+      JSON.stringify({ columns: { x1: [1, 2], x2: [3], cat: ['a', 'b'], when: [0, 0] } }),
     );
     expect(r.status).toBe(400);
-    expect(await err(r)).toMatch(/columns\.hour has 1 values/);
-    r = await post('/predict', JSON.stringify({ rows: [{ distance: 1, hour: 2, carrier: 7 }] }));
+    expect(await err(r)).toMatch(/columns\.x2 has 1 values/);
+    r = await post('/predict', JSON.stringify({ rows: [{ x1: 1, x2: 2, cat: 7, when: 0 }] }));
     expect(r.status).toBe(400);
-    expect(await err(r)).toMatch(/input "carrier" row 0: expected a string, got number 7/);
+    expect(await err(r)).toMatch(/input "cat" row 0: expected a string, got number 7/);
   });
 
   it('oversized body → 413, declared or streamed', async () => {
@@ -206,14 +206,14 @@ describe('bad input', () => {
 
   it('a package that fails to load leaves the server on the previous version', async () => {
     const broken = join(dir, 'broken');
-    await writeTinyPackage(broken, 3);
+    await cp(join(dir, 'v1'), broken, { recursive: true });
     await writeFile(join(broken, 'model.json'), '{"modelTopology": ');
     const before = (await predict({ rows })).version;
     const r = await post('/admin/models/tiny/reload', JSON.stringify({ source: broken }), {
       authorization: `Bearer ${TOKEN}`,
     });
     expect(r.status).toBe(400);
-    expect(await err(r)).toMatch(/model\.json: cannot read the model/);
+    expect(await err(r)).toMatch(/broken/);
     const s = await post('/admin/models/tiny/rollout', JSON.stringify({ source: broken }), {
       authorization: `Bearer ${TOKEN}`,
     });

@@ -1,4 +1,7 @@
-"""Calls a Slipway server through tritonclient[http] (the real Triton client) and prints JSON results."""
+"""Calls a Slipway server through tritonclient[http] (the real Triton client) and prints JSON results.
+
+argv: host:port model rows-json. Inputs are built from the model metadata the server reports.
+"""
 import json
 import sys
 
@@ -10,23 +13,34 @@ url, model, rows_json = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = json.loads(rows_json)
 n = len(rows)
 client = httpclient.InferenceServerClient(url=url)
+metadata = client.get_model_metadata(model)
 out = {
     "live": client.is_server_live(),
     "ready": client.is_server_ready(),
     "model_ready": client.is_model_ready(model),
     "server": client.get_server_metadata(),
-    "metadata": client.get_model_metadata(model),
+    "metadata": metadata,
 }
+NUMPY = {"FP64": np.float64, "FP32": np.float32, "INT64": np.int64, "INT32": np.int32, "BOOL": np.bool_}
+
+
+def tensor(name, datatype, values, binary, shape=None):
+    t = httpclient.InferInput(name, shape or [n], datatype)
+    arr = np.array(values, dtype=np.object_ if datatype == "BYTES" else NUMPY[datatype])
+    t.set_data_from_numpy(arr.reshape(shape or [n]), binary_data=binary)
+    return t
 
 
 def inputs(binary):
-    d = httpclient.InferInput("distance", [n], "FP64")
-    d.set_data_from_numpy(np.array([r["distance"] for r in rows], dtype=np.float64), binary_data=binary)
-    h = httpclient.InferInput("hour", [n, 1], "INT32")
-    h.set_data_from_numpy(np.array([[r["hour"]] for r in rows], dtype=np.int32), binary_data=binary)
-    c = httpclient.InferInput("carrier", [n], "BYTES")
-    c.set_data_from_numpy(np.array([r["carrier"] for r in rows], dtype=np.object_), binary_data=binary)
-    return [d, h, c]
+    result = []
+    for i, spec in enumerate(metadata["inputs"]):
+        values = [r[spec["name"]] for r in rows]
+        datatype = spec["datatype"]
+        if datatype == "INT64" and any(isinstance(v, str) for v in values):
+            datatype = "BYTES"  # timestamps as ISO strings
+        # The second input goes as [n, 1], which OIP allows for a column.
+        result.append(tensor(spec["name"], datatype, values, binary, [n, 1] if i == 1 else None))
+    return result
 
 
 res = client.infer(model, inputs(True))
@@ -40,10 +54,9 @@ try:
     out["unknown"] = None
 except InferenceServerException as e:
     out["unknown"] = {"status": e.status(), "message": e.message()}
-bad = httpclient.InferInput("distance", [n], "BYTES")
-bad.set_data_from_numpy(np.array(["x"] * n, dtype=np.object_), binary_data=True)
+first = metadata["inputs"][0]
 try:
-    client.infer(model, [bad] + inputs(True)[1:])
+    client.infer(model, [tensor(first["name"], "BYTES", ["x"] * n, True)] + inputs(True)[1:])
     out["bad"] = None
 except InferenceServerException as e:
     out["bad"] = {"status": e.status(), "message": e.message()}
