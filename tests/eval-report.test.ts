@@ -12,6 +12,7 @@ import { main } from '@slipway/cli';
 import { loadConfig } from '@slipway/core';
 import { readTable } from '@slipway/data';
 import { evaluate, renderMarkdown, writeReports } from '@slipway/eval';
+import { LocalStore } from '@slipway/tracking';
 import { type LoadedModelPackage, loadModelPackage, train } from '@slipway/training';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -350,6 +351,32 @@ describe('evaluate with real model packages', () => {
       await main(['eval', '--candidate', candidate.dir, '--out', 'r3', '--json', ...common], first.io),
     ).toBe(0);
     expect(JSON.parse(first.buf.out).report.firstRun).toBe(true);
+
+    // Registry references: the candidate as <model>@<version>, the baseline as the alias `champion`.
+    const store = new LocalStore(join(main1.dir, '.slipway'));
+    await store.ensureRegisteredModel('eval-e2e');
+    const v1 = await store.createModelVersion('eval-e2e', baseline.dir);
+    const v2 = await store.createModelVersion('eval-e2e', candidate.dir);
+    await store.setAlias('eval-e2e', 'champion', v1.version);
+    await store.close();
+    const reg = io();
+    expect(
+      await main(
+        ['eval', '--candidate', `eval-e2e@${v2.version}`, '--out', 'r4', '--json', ...common],
+        reg.io,
+      ),
+    ).toBe(0);
+    const regReport = JSON.parse(reg.buf.out).report;
+    expect(regReport.firstRun).toBe(false);
+    expect(regReport.baseline).toMatchObject({
+      alias: 'champion',
+      version: v1.version,
+      packageHash: baseline.hash,
+    });
+    expect(regReport.candidate).toMatchObject({ version: v2.version, packageHash: candidate.hash });
+    const missing = io();
+    expect(await main(['eval', '--candidate', 'eval-e2e@99', '--json', ...common], missing.io)).toBe(2);
+    expect(missing.buf.out + missing.buf.err).toMatch(/has no version 99/);
 
     const bad = io();
     expect(
