@@ -266,7 +266,7 @@ function binShares(
 }
 
 function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
 }
 
 /** Evidently's automatic test choice (legacy stattests registry, pandas engine). */
