@@ -114,6 +114,7 @@ export class RolloutController {
   private timer: NodeJS.Timeout | null = null;
   private wake: ((run: boolean) => void) | null = null;
   private saving: Promise<void> = Promise.resolve();
+  private readonly emitting = new Set<Promise<void>>();
   private closed = false;
   private readonly d: Deployment;
 
@@ -292,6 +293,8 @@ export class RolloutController {
   async close(): Promise<void> {
     this.closed = true;
     this.cancel();
+    // Events already under way (an abort's audit entry) are written before the process goes.
+    await Promise.all([...this.emitting]);
     await this.saving;
   }
 
@@ -518,7 +521,13 @@ export class RolloutController {
   }
 
   /** Persists the state, then reports the event (state first: the audit entry describes what is on disk). */
-  private async emit(
+  private emit(type: RolloutEvent['type'], details: Record<string, unknown>, actor?: string): Promise<void> {
+    const p = this.emitNow(type, details, actor);
+    this.emitting.add(p);
+    return p.finally(() => this.emitting.delete(p));
+  }
+
+  private async emitNow(
     type: RolloutEvent['type'],
     details: Record<string, unknown>,
     actor?: string,
