@@ -390,7 +390,12 @@ approvals: {}
 
       const promoted = await runActionDist({
         action: 'promote',
-        inputs: { model, report: evaluated.outputs['report-json']!, 'store-branch': 'slipway-store' },
+        inputs: {
+          model,
+          report: evaluated.outputs['report-json']!,
+          'store-branch': 'slipway-store',
+          'deployment-environment': 'model-champion',
+        },
         eventName: 'push',
         payload: event,
         double,
@@ -405,6 +410,17 @@ approvals: {}
         'refused-by': '',
       });
       expect(promoted.summary).toContain('is now `champion`');
+      expect(double.deployments).toEqual([
+        expect.objectContaining({
+          ref: '3'.repeat(40),
+          environment: 'model-champion',
+          statuses: [
+            expect.objectContaining({ state: 'in_progress' }),
+            expect.objectContaining({ state: 'success' }),
+          ],
+        }),
+      ]);
+      expect(promoted.outputs['deployment-id']).toBe(String(double.deployments[0]!.id));
       // The permission came from the API double, for the event's sender.
       expect(double.requests.some((r) => r.path.endsWith('/collaborators/octocat/permission'))).toBe(true);
       const files = execFileSync('git', ['ls-tree', '-r', '--name-only', 'slipway-store'], {

@@ -10,9 +10,14 @@ import { fsError, loadConfig } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import {
   appendJobSummary,
+  createDeployment,
+  type Deployment,
   formatActionError,
+  GitHubClient,
   pushStoreToBranch,
+  readActionContext,
   STORE_SYNCED_ENV,
+  setDeploymentStatus,
   syncStoreOnce,
 } from '@slipway/github';
 import {
@@ -29,6 +34,9 @@ import {
   writeModelCard,
 } from '@slipway/governance';
 import { openStore, resolveTrackingUri } from '@slipway/tracking';
+
+/** Marks the deployment `error` when the step dies halfway (set while one is in progress). */
+let abandonDeployment: (() => Promise<unknown>) | null = null;
 
 async function run(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -69,6 +77,41 @@ async function run(): Promise<void> {
   const audit = storeAuditSink(store);
   const auditKey = auditKeyFromEnv(loaded.config.governance.auditKeyEnv);
   core.info(`actor: ${actor.login} (${actor.source}); policy: ${policy.source}`);
+
+  // The promotion shows up in the repository's environments: in_progress now, success or failure after.
+  const environment = core.getInput('deployment-environment');
+  const context = readActionContext();
+  const client = environment ? GitHubClient.fromEnv(token) : null;
+  let deployment: Deployment | null = null;
+  if (client && environment) {
+    deployment = await createDeployment(client, {
+      owner: context.owner,
+      repo: context.repo,
+      ref: context.sha,
+      environment,
+      description: `${model} → ${alias}`,
+      payload: { model, alias, package: packageDir },
+      productionEnvironment: alias === 'champion',
+    });
+    await setDeploymentStatus(client, {
+      owner: context.owner,
+      repo: context.repo,
+      deploymentId: deployment.id,
+      state: 'in_progress',
+      logUrl: context.runUrl,
+    });
+    core.setOutput('deployment-id', String(deployment.id));
+    const id = deployment.id;
+    abandonDeployment = () =>
+      setDeploymentStatus(client, {
+        owner: context.owner,
+        repo: context.repo,
+        deploymentId: id,
+        state: 'error',
+        description: 'the promote step failed',
+        logUrl: context.runUrl,
+      });
+  }
 
   const reg = await registerVersion({
     store,
@@ -140,6 +183,17 @@ async function run(): Promise<void> {
       core.setFailed(`promotion refused by ${result.refusedBy?.rule}: ${result.refusedBy?.reason}`);
   }
   core.setOutput('promoted', String(promoted));
+  if (client && deployment) {
+    await setDeploymentStatus(client, {
+      owner: context.owner,
+      repo: context.repo,
+      deploymentId: deployment.id,
+      state: promoted ? 'success' : 'failure',
+      description: promoted ? `${model} is ${alias}` : `promotion to ${alias} refused`,
+      logUrl: context.runUrl,
+    });
+    abandonDeployment = null;
+  }
   await appendJobSummary(`${lines.join('\n')}\n`);
   // Refusals are audited too: the store is pushed either way.
   if (useBranch) {
@@ -158,4 +212,7 @@ try {
   await run();
 } catch (err) {
   core.setFailed(formatActionError(err));
+  await abandonDeployment?.().catch((e: unknown) =>
+    core.warning(`could not mark the deployment failed: ${formatActionError(e)}`),
+  );
 }
