@@ -73,6 +73,23 @@ describe('evaluatePredictions', () => {
     expect(r.mcnemar).toEqual({ b: 0, c: 0, pValue: 1 });
   });
 
+  it('each model is scored at its own decision threshold', () => {
+    const { y, p } = binaryData(300, 5);
+    const r = evaluatePredictions({
+      task: 'binary',
+      labels: y,
+      predictions: binary(p),
+      baselinePredictions: binary(p),
+      threshold: 0.5,
+      baselineThreshold: 0.95,
+      config: fast,
+    });
+    const recall = r.metrics.find((m) => m.name === 'recall');
+    expect(recall?.baseline).toBeLessThan(0.2);
+    expect(recall?.candidate).toBeGreaterThan(0.5);
+    expect(r.metrics.find((m) => m.name === 'roc_auc')?.delta).toBe(0);
+  });
+
   it('first run: only absolute thresholds, and the report says so', () => {
     const { y, p } = binaryData(300, 3);
     const r = evaluatePredictions({

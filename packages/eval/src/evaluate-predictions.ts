@@ -50,6 +50,8 @@ export interface EvaluatePredictionsInput {
   config?: SlipwayConfigInput['eval'] | EvalConfig;
   /** binary decision threshold (default 0.5). */
   threshold?: number;
+  /** binary: the baseline's own decision threshold (default: `threshold`). */
+  baselineThreshold?: number;
   /** binary: [negative, positive]; multiclass: classes in output order. */
   classes?: readonly (string | number)[] | null;
   progress?: Progress;
@@ -250,7 +252,13 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
   const primaryMetric = Object.keys(config.gates)[0] ?? config.metrics?.[0] ?? DEFAULT_PRIMARY[task];
 
   const cand = prepareModel(task, y, input.predictions, k, threshold, config);
-  const base = baselinePreds ? prepareModel(task, y, baselinePreds, k, threshold, config) : null;
+  const baselineThreshold = input.baselineThreshold ?? threshold;
+  if (task === 'binary' && !(baselineThreshold >= 0 && baselineThreshold <= 1)) {
+    throw new SlipwayError('THRESHOLD_INVALID', `baseline threshold ${baselineThreshold} is not in [0, 1]`, {
+      hint: 'use a probability',
+    });
+  }
+  const base = baselinePreds ? prepareModel(task, y, baselinePreds, k, baselineThreshold, config) : null;
   const notes: string[] = [];
 
   const task1 = progress.task('bootstrap', { total: config.bootstrap.resamples, unit: 'resamples' });

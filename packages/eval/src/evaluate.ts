@@ -110,6 +110,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     table,
     config: config.eval,
     threshold,
+    ...(baseline?.signature.threshold != null ? { baselineThreshold: baseline.signature.threshold } : {}),
     classes: sig.classes,
     progress,
     labelSource,
