@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,7 @@ describe('slipway data add → dvc', () => {
     for (const p of TRACKED) rmSync(join(ours, p), { recursive: true });
     await dvc(ours, 'checkout');
     expect(snapshot(ours)).toEqual(before);
+    expect(statSync(join(ours, 'run.sh')).mode & 0o111).not.toBe(0);
     expect(await dvc(ours, 'status')).toContain('Data and pipelines are up to date');
   });
 
@@ -139,9 +140,11 @@ describe('dvc add → slipway data', () => {
     const refused = await slipway(dir, 'data', 'checkout');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('CHECKOUT_WOULD_LOSE_DATA');
+    rmSync(join(dir, 'run.sh'));
     const forced = await slipway(dir, 'data', 'checkout', '--force', '--json');
     expect(forced.code).toBe(0);
     expect(snapshot(dir)).toEqual(before);
+    expect(statSync(join(dir, 'run.sh')).mode & 0o111).not.toBe(0);
     expect(await dvc(dir, 'status')).toContain('Data and pipelines are up to date');
   });
 });
@@ -158,7 +161,7 @@ describe('remotes', () => {
     const dir = await oursWithRemote('push-local', [['add', '-d', 'store', join(work, 'local-remote-1')]]);
     const pushed = await slipway(dir, 'data', 'push', '--json');
     expect(pushed.code).toBe(0);
-    expect(pushed.json<{ remotes: { transferred: number }[] }>().remotes[0]?.transferred).toBe(10);
+    expect(pushed.json<{ remotes: { transferred: number }[] }>().remotes[0]?.transferred).toBe(11);
     const clone = join(work, 'push-local-clone');
     cloneProject(dir, clone);
     await dvc(clone, 'pull', '-q');
@@ -172,11 +175,11 @@ describe('remotes', () => {
     ]);
     const pushed = await slipway(dir, 'data', 'push');
     expect(pushed.code).toBe(0);
-    expect(pushed.stdout).toMatch(/pushed 10 object\(s\)/);
+    expect(pushed.stdout).toMatch(/pushed 11 object\(s\)/);
     expect(
       (await slipway(dir, 'data', 'push', '--json')).json<{ remotes: { present: number }[] }>().remotes[0]
         ?.present,
-    ).toBe(10);
+    ).toBe(11);
     const clone = join(work, 'push-s3-clone');
     cloneProject(dir, clone);
     await dvc(clone, 'pull', '-q');
@@ -198,7 +201,7 @@ describe('remotes', () => {
       cloneProject(dir, clone);
       const pulled = await slipway(clone, 'data', 'pull', '-r', remote, '--json');
       expect(pulled.code, pulled.stderr).toBe(0);
-      expect(pulled.json<{ remotes: { transferred: number }[] }>().remotes[0]?.transferred).toBe(10);
+      expect(pulled.json<{ remotes: { transferred: number }[] }>().remotes[0]?.transferred).toBe(11);
       expect(snapshot(clone)).toEqual(snapshot(dir));
       expect(await dvc(clone, 'status')).toContain('Data and pipelines are up to date');
     }

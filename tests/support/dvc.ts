@@ -69,6 +69,7 @@ export function makeData(root: string): void {
   mkdirSync(join(root, 'data', 'nested', 'deeper'), { recursive: true });
   mkdirSync(join(root, 'data', 'ünïcødé'), { recursive: true });
   writeFileSync(join(root, 'foo.txt'), 'foo\n');
+  writeFileSync(join(root, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
   writeFileSync(join(root, 'empty.bin'), '');
   writeFileSync(join(root, 'naïve café.csv'), 'a,b\r\n1,2\r\n');
   writeFileSync(join(root, 'data', 'a.csv'), 'x,y\n1,2\n3,4\n');
@@ -80,7 +81,7 @@ export function makeData(root: string): void {
   writeFileSync(join(root, 'data', 'ünïcødé', '\uFFFDreplacement'), 'sorted after BMP, before emoji');
 }
 
-export const TRACKED = ['foo.txt', 'empty.bin', 'naïve café.csv', 'data'];
+export const TRACKED = ['foo.txt', 'run.sh', 'empty.bin', 'naïve café.csv', 'data'];
 
 /** relpath → md5 of content, for every file under `root` except DVC/git internals and .dvc files. */
 export function snapshot(root: string, skip: (rel: string) => boolean = () => false): Record<string, string> {
