@@ -5,7 +5,7 @@ import { readManifest } from './objects.js';
 import { cachePath, type DvcRepo, resolveRepo } from './repo.js';
 import { HashState } from './state.js';
 import { collectOuts, type TrackedOut } from './targets.js';
-import { hashOutput } from './tree.js';
+import { cachePresence, hashOutput } from './tree.js';
 
 export type OutState = 'ok' | 'modified' | 'missing' | 'not-in-cache';
 
@@ -35,7 +35,9 @@ export async function inCache(repo: DvcRepo, oid: string): Promise<boolean> {
   if (!existsSync(cachePath(repo, oid))) return false;
   if (!oid.endsWith('.dir')) return true;
   const entries = await readManifest(repo, oid);
-  return entries?.every((e) => existsSync(cachePath(repo, e.md5))) ?? false;
+  if (!entries) return false;
+  const has = cachePresence(repo, entries.length > 1000);
+  return entries.every((e) => has(e.md5));
 }
 
 async function statusOf(

@@ -44,7 +44,7 @@ function statFollow(path: string, given: string, doing: string): BigStats {
  * Whether an object is in the cache. For many lookups, one listing per `xx/` prefix directory
  * replaces a stat per object.
  */
-function cachePresence(repo: DvcRepo, many: boolean): (oid: string) => boolean {
+export function cachePresence(repo: DvcRepo, many: boolean): (oid: string) => boolean {
   if (!many) return (oid) => existsSync(cachePath(repo, oid));
   const base = join(repo.cacheDir, 'files', 'md5');
   const listed = new Map<string, Set<string>>();
