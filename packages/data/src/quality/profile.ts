@@ -492,56 +492,74 @@ export async function profileDataset(path: string, options: ProfileOptions = {})
   const limit = p.limits.exactDistinctLimit;
   const streamed: string[] = [];
   const c = await connect();
-  const temp = `slipway_profile_${process.pid}_${Math.random().toString(36).slice(2)}`;
-  let from = sourceSql(path);
+  const from = sourceSql(path);
   try {
-    try {
-      // Text formats are parsed once into DuckDB's columnar store rather than once per column.
-      if (formatOf(path) !== 'parquet' && cols.length > 1) {
-        await c.run(`CREATE TEMP TABLE ${temp} AS SELECT * FROM ${from}`);
-        from = temp;
-      }
-      // One cheap pass for approximate distinct counts: clearly high-cardinality numeric columns skip
-      // the GROUP BY (whose hash table would hold every distinct value) and go straight to the sketch.
-      const numericCols = cols.filter((col) => col.kind === 'number' || col.kind === 'timestamp');
-      const approx = new Map<string, number>();
-      if (numericCols.length > 0) {
-        const r = await c.runAndReadAll(
-          `SELECT ${numericCols.map((col) => `approx_count_distinct(${sqlIdent(col.name)})::DOUBLE`).join(', ')} FROM ${from}`,
-        );
-        const row = (r.getRows()[0] ?? []) as number[];
-        for (const [i, col] of numericCols.entries()) approx.set(col.name, Number(row[i] ?? 0));
-      }
-      for (const col of cols) {
-        const acc = p.accumulator(col.name)!;
-        const numeric = col.kind === 'number' || col.kind === 'timestamp';
-        if (numeric && (approx.get(col.name) ?? 0) > 2 * limit) {
-          streamed.push(col.name);
-          continue;
-        }
-        const sql = `SELECT ${castSql(col)} AS v, count(*)::DOUBLE AS n FROM ${from} GROUP BY 1${
-          numeric ? ` LIMIT ${limit + 5}` : ''
-        }`;
-        const result = await c.runAndReadAll(sql);
-        const columns = result.getColumns();
-        const values = (columns[0] ?? []) as (number | string | boolean | null)[];
-        const counts = (columns[1] ?? []) as number[];
-        const finite = numeric ? values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length : 0;
-        if (numeric && finite > limit) {
-          streamed.push(col.name);
-          continue;
-        }
-        if (!numeric && values.length > limit + 1) {
-          topValues(acc, values, counts, p.limits.frequentK);
-          continue;
-        }
-        acc.addCounts(values, counts);
-      }
-    } catch (err) {
-      throw datasetError(err, path);
+    // Approximate distinct counts on the first 64k rows: clearly high-cardinality numeric columns skip
+    // the GROUP BY (whose hash table would hold every distinct value) and go straight to the sketch.
+    // A column the sample misses is still right: its GROUP BY result is checked below.
+    const numericCols = cols.filter((col) => col.kind === 'number' || col.kind === 'timestamp');
+    const approx = new Map<string, number>();
+    if (numericCols.length > 0) {
+      const r = await c.runAndReadAll(
+        `SELECT ${numericCols.map((col) => `approx_count_distinct(${sqlIdent(col.name)})::DOUBLE`).join(', ')} FROM (SELECT * FROM ${from} LIMIT 65536)`,
+      );
+      const row = (r.getRows()[0] ?? []) as number[];
+      for (const [i, col] of numericCols.entries()) approx.set(col.name, Number(row[i] ?? 0));
     }
+    const counted = cols.filter((col) => {
+      const numeric = col.kind === 'number' || col.kind === 'timestamp';
+      if (numeric && (approx.get(col.name) ?? 0) > 2 * limit) {
+        streamed.push(col.name);
+        return false;
+      }
+      return true;
+    });
+    const perColumn = counted.map(() => ({
+      values: [] as (number | string | boolean | null)[],
+      counts: [] as number[],
+    }));
+    if (counted.length > 0 && formatOf(path) === 'parquet') {
+      // Parquet is columnar: one GROUP BY per column reads only that column, in parallel inside DuckDB.
+      for (const [i, col] of counted.entries()) {
+        const cols2 = (
+          await c.runAndReadAll(`SELECT ${castSql(col)} AS v, count(*)::DOUBLE AS n FROM ${from} GROUP BY 1`)
+        ).getColumns();
+        perColumn[i] = {
+          values: (cols2[0] ?? []) as (number | string | boolean | null)[],
+          counts: (cols2[1] ?? []) as number[],
+        };
+      }
+    } else if (counted.length > 0) {
+      // Text formats: value counts of every column in one scan (GROUPING SETS), so the file is parsed once.
+      const alias = counted.map((_, i) => `v${i}`);
+      const sql =
+        `SELECT ${alias.map((a) => `grouping(${a})::INTEGER`).join(', ')}, ${alias.join(', ')}, count(*)::DOUBLE AS n ` +
+        `FROM (SELECT ${counted.map((col, i) => `${castSql(col)} AS ${alias[i]}`).join(', ')} FROM ${from}) ` +
+        `GROUP BY GROUPING SETS (${alias.map((a) => `(${a})`).join(', ')})`;
+      const columns = (await c.runAndReadAll(sql)).getColumns();
+      const k = counted.length;
+      const counts = (columns[2 * k] ?? []) as number[];
+      for (let row = 0; row < counts.length; row++) {
+        for (let i = 0; i < k; i++) {
+          if (columns[i]![row] !== 0) continue;
+          perColumn[i]!.values.push(columns[k + i]![row] as number | string | boolean | null);
+          perColumn[i]!.counts.push(counts[row]!);
+          break;
+        }
+      }
+    }
+    for (const [i, col] of counted.entries()) {
+      const acc = p.accumulator(col.name)!;
+      const { values, counts: cs } = perColumn[i]!;
+      const numeric = col.kind === 'number' || col.kind === 'timestamp';
+      const finite = numeric ? values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length : 0;
+      if (numeric && finite > limit) streamed.push(col.name);
+      else if (!numeric && values.length > limit + 1) topValues(acc, values, cs, p.limits.frequentK);
+      else acc.addCounts(values, cs);
+    }
+  } catch (err) {
+    throw datasetError(err, path);
   } finally {
-    if (from === temp) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => {});
     c.closeSync();
   }
   if (streamed.length > 0)
