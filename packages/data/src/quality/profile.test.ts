@@ -72,6 +72,12 @@ describe('profileTable', () => {
     expect(fx!.distinct.hll).toBe(tx!.distinct.hll);
     expect(fw!.frequent).toEqual(tw!.frequent);
     expect(fw!.distinct.estimate).toBe(40);
+    // CSV goes through one GROUPING SETS scan instead of per-column queries: same profile.
+    const csv = `${await tempDir()}/t.csv`;
+    await writeTable(t, csv);
+    const fromCsv = await profileDataset(csv);
+    expect(fromCsv.columns.map((c) => c.frequent)).toEqual(fromFile.columns.map((c) => c.frequent));
+    expect(fromCsv.columns[0]!.numeric!.quantiles).toEqual(fx!.numeric!.quantiles);
   });
 
   it('streams a column with more distinct values than the exact limit through the sketch', async () => {
