@@ -171,4 +171,35 @@ describe('rollout controller', () => {
     await c.close();
     await d.close();
   });
+  it('pauses on an inconclusive analysis (as Argo does); promote continues with the next step', async () => {
+    const inconclusive: RolloutStep = {
+      analysis: {
+        interval: '100ms',
+        count: 3,
+        failureLimit: 0,
+        inconclusiveLimit: 0,
+        consecutiveErrorLimit: 4,
+        metrics: [{ name: 'error_rate', successCondition: 'result < 0', failureCondition: 'result > 0.5' }],
+      },
+    };
+    const { d, c, events } = await setup('inconclusive', [
+      { setWeight: 50 },
+      inconclusive,
+      { setWeight: 80 },
+      { pause: {} },
+    ]);
+    const t = traffic(d);
+    await c.start('v2');
+    const paused = await until(c, (x) => x.phase === 'Paused');
+    expect(paused.pause?.reason).toBe('InconclusiveAnalysisRun');
+    expect(paused.analysis?.phase).toBe('Inconclusive');
+    expect(paused.weight).toBe(50);
+    await c.promote();
+    const next = await until(c, (x) => x.phase === 'Paused' && x.pause?.reason === 'CanaryPauseStep');
+    expect(next.weight).toBe(80);
+    expect((await t.end()).failures).toBe(0);
+    expect(events.some((e) => e.type === 'rollout.resumed')).toBe(true);
+    await c.close();
+    await d.close();
+  });
 });
