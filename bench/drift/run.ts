@@ -73,27 +73,34 @@ const METHOD: Record<string, string> = {
   'Jensen-Shannon distance': 'jensenshannon',
   PSI: 'psi',
 };
-console.log(`reference ${ref} · current ${cur}\n`);
-console.log(
-  'column        method (us / Evidently)            score us       score Evidently  drift us/Ev  agree',
-);
-let same = 0;
-let agree = 0;
-for (const [name, ev] of Object.entries(evidently.columns)) {
-  const us = ours.columns[name];
-  const evMethod = METHOD[ev.method] ?? ev.method;
-  const sameMethod = us?.method === evMethod;
-  const ok = us !== undefined && us.drifted === ev.drifted;
-  if (sameMethod) {
-    same++;
-    if (ok) agree++;
-  }
+
+function compare(title: string, us: Side, ev: Side): void {
+  console.log(`\n== ${title}`);
   console.log(
-    `${name.padEnd(13)} ${`${us?.method ?? '–'} / ${evMethod}`.padEnd(34)} ${String(us?.score.toPrecision(10) ?? '–').padEnd(14)} ${ev.score.toPrecision(10).padEnd(16)} ${`${us?.drifted ?? '–'}/${ev.drifted}`.padEnd(12)} ${ok ? 'yes' : 'NO'}`,
+    'column        method (us / Evidently)            score us         score Evidently  drift us/Ev  agree',
   );
+  let same = 0;
+  let agree = 0;
+  for (const [name, e] of Object.entries(ev.columns)) {
+    const u = us.columns[name];
+    const evMethod = METHOD[e.method] ?? e.method;
+    const ok = u !== undefined && u.drifted === e.drifted;
+    if (u?.method === evMethod) {
+      same++;
+      if (ok) agree++;
+    }
+    console.log(
+      `${name.padEnd(13)} ${`${u?.method ?? '–'} / ${evMethod}`.padEnd(34)} ${String(u?.score.toPrecision(10) ?? '–').padEnd(16)} ${e.score.toPrecision(10).padEnd(16)} ${`${u?.drifted ?? '–'}/${e.drifted}`.padEnd(12)} ${ok ? 'yes' : 'NO'}`,
+    );
+  }
+  const extra = Object.keys(us.columns).filter((n) => !(n in ev.columns));
+  if (extra.length) console.log(`columns only we tested: ${extra.join(', ')}`);
+  console.log(`decisions: same method on ${same} columns, same decision on ${agree}/${same}`);
+  console.log(`dataset drift share: us ${us.share}, Evidently ${ev.share}`);
 }
-const extra = Object.keys(ours.columns).filter((n) => !(n in evidently.columns));
-if (extra.length) console.log(`columns only we tested: ${extra.join(', ')}`);
+
+console.log(`reference ${ref} · current ${cur}`);
+compare('flights: reference Jan–Mar 2001, current June 2001', ours, evidently);
 console.log('');
 console.log(
   `time: us ${ours.seconds.toFixed(3)} s, Evidently ${evidently.seconds.toFixed(3)} s → ${(evidently.seconds / ours.seconds).toFixed(1)}× faster`,
@@ -101,8 +108,16 @@ console.log(
 console.log(
   `peak RSS: us ${ours.max_rss_mb.toFixed(0)} MiB, Evidently ${evidently.max_rss_mb.toFixed(0)} MiB → ${(ours.max_rss_mb / evidently.max_rss_mb).toFixed(2)} of Evidently's memory`,
 );
-console.log(`decisions: same method on ${same} columns, same decision on ${agree}/${same}`);
-console.log(`dataset drift share: us ${ours.share}, Evidently ${evidently.share}`);
+
+// Small references (≤ 1000 rows) exercise the other half of Evidently's choice: K-S, chi-square, Z.
+const sref = join(work, 'small-ref.parquet');
+const scur = join(work, 'small-cur.parquet');
+execFileSync(python, [join(here, 'make_small.py'), sref, scur]);
+compare(
+  'synthetic small reference (800 vs 600 rows: numeric, 4-valued, categorical, binary, integer)',
+  run(process.execPath, [join(here, 'ours.ts'), 'drift', sref, scur]),
+  run(python, [join(here, 'evidently_run.py'), sref, scur]),
+);
 
 // Profile throughput on the whole 3M-row file.
 const prof = run(process.execPath, [join(here, 'ours.ts'), 'profile', flights]) as unknown as {
