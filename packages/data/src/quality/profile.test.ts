@@ -93,6 +93,24 @@ describe('profileTable', () => {
     expect(Math.abs(median - 2500)).toBeLessThanOrEqual(x.numeric!.quantiles.rankError + 1);
   });
 
+  it('profiles JSON lines, booleans and nulls included', async () => {
+    const path = await writeText(
+      'd.jsonl',
+      '{"n": 1, "ok": true, "s": "a"}\n{"n": null, "ok": false, "s": "b"}\n{"n": 3.5, "ok": true, "s": null}\n',
+    );
+    const p = await profileDataset(path);
+    expect(p.columns.map((c) => [c.name, c.kind, c.nullCount])).toEqual([
+      ['n', 'number', 1],
+      ['ok', 'boolean', 0],
+      ['s', 'string', 1],
+    ]);
+    expect(p.columns[0]!.numeric).toMatchObject({ count: 2, mean: 2.25, min: 1, max: 3.5 });
+    expect(p.columns[1]!.frequent!.items).toEqual([
+      ['true', 2],
+      ['false', 1],
+    ]);
+  });
+
   it('reads an empty CSV (header only) as a zero-row profile', async () => {
     const path = await writeText('empty.csv', 'a,b\n');
     const p = await profileDataset(path);
