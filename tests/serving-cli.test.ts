@@ -110,6 +110,25 @@ describe('slipway serve + canary + deploy manifests', () => {
     expect(await readdir(join(dir, '.slipway'))).not.toHaveLength(0);
   });
 
+  it('mirrors traffic to a shadow and ends it', async () => {
+    const on = await cli(['canary', 'start', 'v1', '--shadow', '100', '--url', url]);
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toMatch(/mirroring 100% of requests to /);
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${url}/predict`, {
+        method: 'POST',
+        body: JSON.stringify({ rows: [{ x1: 1, x2: 2, cat: 'a', when: 0 }] }),
+      });
+      expect(((await r.json()) as { variant: string }).variant).toBe('stable');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(
+      /slipway_shadow_requests_total\{model="fixture",outcome="ok"\} 5/,
+    );
+    const off = await cli(['canary', 'start', '--shadow', '0', '--url', url]);
+    expect(off.code, off.stderr).toBe(0);
+  });
+
   it('writes deploy manifests', async () => {
     const m = await cli(['deploy', 'manifests', '--name', 'flights', '--model', 'models:/flights@champion']);
     expect(m.code, m.stderr).toBe(0);

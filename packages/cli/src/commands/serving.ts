@@ -230,17 +230,43 @@ export const servingCommands: Command[] = [
   },
   {
     name: 'canary start',
-    summary: 'start a canary rollout of a model package on a running server',
+    summary:
+      'start a canary rollout of a model package on a running server (or --shadow: mirror traffic to it)',
     args: '<package>',
-    flags: adminFlags,
+    flags: {
+      ...adminFlags,
+      shadow: {
+        type: 'string',
+        value: '<percent>',
+        description:
+          'mirror this share of requests to the package instead (answers discarded, compared); 0 ends it',
+      },
+    },
     async run(ctx) {
       const source = ctx.positionals[0];
+      const shadow = typeof ctx.flags.shadow === 'string' ? Number(ctx.flags.shadow) : undefined;
+      if (shadow !== undefined && !(shadow >= 0 && shadow <= 100)) {
+        throw new SlipwayError('BAD_FLAG', `--shadow ${ctx.flags.shadow} is not a percentage`, {
+          hint: 'use 0..100',
+        });
+      }
+      if (shadow === 0) {
+        ctx.output(await admin(ctx, 'DELETE', 'shadow'), () => 'shadow traffic ended');
+        return;
+      }
       if (!source)
         throw new SlipwayError('MISSING_ARGUMENT', 'which package?', {
           hint: 'slipway canary start <dir | models:/name@alias>',
         });
       // A path is resolved here: the server may run in another directory.
       const abs = /^models:\//.test(source) ? source : resolve(ctx.cwd, source);
+      if (shadow !== undefined) {
+        ctx.output(await admin(ctx, 'PUT', 'shadow', { source: abs, percent: shadow }), (d) => {
+          const m = d as { parameters: { shadow: { version: string; percent: number } } };
+          return `mirroring ${m.parameters.shadow.percent}% of requests to ${m.parameters.shadow.version}`;
+        });
+        return;
+      }
       ctx.output(await admin(ctx, 'POST', 'rollout', { source: abs }), renderState);
     },
   },
