@@ -156,8 +156,9 @@ function pathScalar(path: string): Scalar {
 export function renderDvcFile(existing: DvcFile | undefined, path: string, hash: OutHash): string {
   const doc = existing?.doc ?? new Document({ outs: [{}] });
   const outs = (doc.contents as YAMLMap).get('outs', true) as unknown as YAMLSeq;
-  let index = existing ? existing.outs.findIndex((o) => o.path === path) : 0;
-  if (index < 0) index = 0;
+  let index = existing ? existing.outs.findIndex((o) => o.path.replace(/^\.\//, '') === path) : 0;
+  // A single entry is this output under another spelling; never overwrite one of several others.
+  if (index < 0) index = existing?.outs.length === 1 ? 0 : outs.items.length;
   const old = outs.items[index] as YAMLMap | undefined;
   const entry = doc.createNode({}) as YAMLMap;
   entry.set('md5', hash.md5);

@@ -90,6 +90,21 @@ describe('.dvc files', () => {
     ).toBe(text);
   });
 
+  it('updates only the matching entry of a file with several outputs', () => {
+    const text =
+      'outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: a\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: b\n';
+    const out = renderDvcFile(parseDvcFile(text, 'x.dvc'), 'b', {
+      md5: '37b51d194a7513e45b56f6524f2d51f2',
+      size: 3,
+    });
+    expect(out).toBe(
+      text.replace(
+        /acbd18db4cc2f85cedef654fccc4a4d8(\n {2}size: 3\n {2}hash: md5\n {2}path: b)/,
+        '37b51d194a7513e45b56f6524f2d51f2$1',
+      ),
+    );
+  });
+
   it('names the file and line of a malformed or truncated file', () => {
     const err = (text: string) => {
       try {
