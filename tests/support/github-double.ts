@@ -867,8 +867,17 @@ export async function runActionDist(o: {
       throw new Error(`${o.action}: input "${name}" is not declared in action.yml`);
   }
   const pr = o.payload.pull_request;
+  // The machine's own settings (PATH, HOME, CA certificates, proxies, npm config) as a runner has them;
+  // nothing of the test process's GitHub/Slipway/vitest environment leaks into the step.
+  const machine = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k, v]) =>
+        v !== undefined &&
+        !/^(GITHUB_|INPUT_|RUNNER_|ACTIONS_|SLIPWAY_|MLFLOW_|VITEST|NODE_ENV$|NODE_OPTIONS$|TEST$)/.test(k),
+    ),
+  ) as Record<string, string>;
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
+    ...machine,
     HOME: process.env.HOME ?? temp,
     CI: 'true',
     GITHUB_ACTIONS: 'true',
