@@ -1,8 +1,11 @@
 // Faults of the tracking stores, against real MLflow where a server is involved: server down at start,
 // a server that stalls past the timeout, lost responses (retried batches must not duplicate metrics),
 // the server killed and restarted while 10,000 metrics are being logged, and a damaged local store.
+// Also a 200 MB artifact through the artifact proxy with bounded memory (streamed both ways).
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { appendFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +28,29 @@ async function listen(server: Server): Promise<string> {
   const port = await freePort();
   await new Promise<void>((ok) => server.listen(port, '127.0.0.1', ok));
   return `http://127.0.0.1:${port}`;
+}
+
+const SIZE = 200 * 1024 * 1024;
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Peak of external + array-buffer memory while `fn` runs (sampled every 10 ms). */
+async function peakBuffers(fn: () => Promise<unknown>): Promise<number> {
+  const base = process.memoryUsage().arrayBuffers;
+  let peak = base;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+  }, 10);
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  return peak - base;
 }
 
 const PY_COUNT = (runId: string, key: string) => `
@@ -145,6 +171,52 @@ describe('MLflow client faults', () => {
     await store.close();
     proxy.closeAllConnections();
     proxy.close();
+  });
+
+  it('streams a 200 MB file up and down', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-big-artifact-'));
+    const file = join(dir, 'weights.bin');
+    const handle = await open(file, 'w');
+    const block = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < SIZE / block.length; i++) {
+      block.fill(i % 251);
+      block.writeUInt32LE(i, 0);
+      await handle.write(block);
+    }
+    await handle.close();
+    const expected = await sha256(file);
+
+    const store = new MlflowStore(server.url);
+    const e = await store.getOrCreateExperiment('big');
+    const run = await store.createRun(e.id);
+    const up = await peakBuffers(() => store.logArtifact(run.id, file, 'model'));
+    expect(await store.listArtifacts(run.id, 'model')).toEqual([
+      { path: 'model/weights.bin', isDir: false, size: SIZE },
+    ]);
+    const out = join(dir, 'out');
+    let got = '';
+    const down = await peakBuffers(async () => {
+      got = await store.downloadArtifact(run.id, 'model/weights.bin', out);
+    });
+    expect(got).toBe(join(out, 'model', 'weights.bin'));
+    expect((await stat(got)).size).toBe(SIZE);
+    expect(await sha256(got)).toBe(expected);
+    // A whole-file buffer would be 200 MB; streaming stays within a few chunks.
+    expect(up).toBeLessThan(64 * 1024 * 1024);
+    expect(down).toBeLessThan(64 * 1024 * 1024);
+    const py = (await mlflowPython(
+      server.url,
+      `import json, hashlib, tempfile
+from mlflow import MlflowClient
+p = MlflowClient().download_artifacts(${JSON.stringify(run.id)}, "model/weights.bin", tempfile.mkdtemp())
+h = hashlib.sha256()
+with open(p, "rb") as f:
+    for b in iter(lambda: f.read(1 << 20), b""): h.update(b)
+print(json.dumps({"sha256": h.hexdigest()}))`,
+    )) as { sha256: string };
+    expect(py.sha256).toBe(expected);
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('logs 10,000 metrics exactly once across a server kill and restart', async () => {
