@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +186,25 @@ describe('remotes', () => {
     await dvc(clone, 'pull', '-q');
     expect(snapshot(clone)).toEqual(snapshot(dir));
     expect(await dvc(clone, 'status', '-c')).toMatch(/up to date|Cache and remote 's3' are in sync/);
+  });
+
+  it('a file above the multipart threshold: slipway push to S3 in parts, dvc pull, slipway pull', async () => {
+    const dir = join(work, 'multipart');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'big.bin'), randomBytes(70 << 20));
+    expect((await slipway(dir, 'data', 'add', 'big.bin')).code).toBe(0);
+    await dvc(dir, 'remote', 'add', '-d', 's3', `s3://${BUCKET}/multipart`);
+    await dvc(dir, 'remote', 'modify', 's3', 'endpointurl', moto.endpoint);
+    const pushed = await slipway(dir, 'data', 'push', '--json');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const clone = join(work, 'multipart-dvc');
+    cloneProject(dir, clone);
+    await dvc(clone, 'pull', '-q');
+    expect(snapshot(clone)).toEqual(snapshot(dir));
+    const ours = join(work, 'multipart-ours');
+    cloneProject(dir, ours);
+    expect((await slipway(ours, 'data', 'pull')).code).toBe(0);
+    expect(snapshot(ours)).toEqual(snapshot(dir));
   });
 
   it('dvc push to a local remote and to S3, slipway pull', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,8 +16,6 @@ export interface S3Remote {
   client: S3Client;
   sdk: typeof import('@aws-sdk/client-s3');
 }
-
-const MAX_PUT = 5 * 1024 ** 3;
 
 export async function openS3Remote(config: RemoteConfig): Promise<S3Remote> {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(config.url);
@@ -106,46 +104,104 @@ export async function s3Exists(r: S3Remote, oid: string): Promise<boolean> {
   }
 }
 
+const MULTIPART_ABOVE = 64 << 20;
+const PART = 32 << 20;
+
 /**
- * Uploads a cache object. One PUT with Content-MD5 is the commit: S3 stores the object whole or not
- * at all, and refuses bytes that do not match the md5 (so a damaged cache object is never pushed).
+ * Uploads a cache object so that the remote never holds a partial or wrong one. Small objects: one
+ * PUT with Content-MD5, stored whole or not at all and refused if the bytes do not match. Large ones:
+ * a multipart upload (parts are invisible until completed) whose bytes are hashed on the way; it is
+ * completed only if they hash to the object's name, else aborted.
  */
-export async function s3Upload(r: S3Remote, oid: string, file: string): Promise<number> {
-  const body = await readFile(file);
-  if (body.length > MAX_PUT) {
-    throw new SlipwayError(
-      'OBJECT_TOO_LARGE',
-      `${file}: ${body.length} bytes is above the 5 GiB single-upload limit`,
+export async function s3Upload(
+  r: S3Remote,
+  oid: string,
+  file: string,
+  onBytes: (n: number) => void = () => {},
+): Promise<number> {
+  const md5 = oid.replace(/\.dir$/, '');
+  const size = (await stat(file)).size;
+  const key = s3Key(r, oid);
+  const corrupt = () =>
+    new SlipwayError(
+      'CACHE_CORRUPT',
+      `cache object ${file} does not match its name ${oid}; it was not pushed`,
       {
-        hint: 'push this object with `dvc push` (multipart upload is not implemented yet)',
+        hint: 'delete the object and re-add or pull the data',
       },
     );
+  if (size <= MULTIPART_ABOVE) {
+    const body = await readFile(file);
+    try {
+      await r.client.send(
+        new r.sdk.PutObjectCommand({
+          Bucket: r.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+        }),
+      );
+    } catch (err) {
+      const e = err as { name?: string };
+      if (e.name === 'BadDigest' || e.name === 'InvalidDigest') throw corrupt();
+      throw s3Error(r, err, `upload ${key}`);
+    }
+    onBytes(body.length);
+    return body.length;
   }
-  const md5 = oid.replace(/\.dir$/, '');
+  let uploadId: string | undefined;
+  const handle = await open(file, 'r');
   try {
+    const created = await r.client.send(
+      new r.sdk.CreateMultipartUploadCommand({ Bucket: r.bucket, Key: key }),
+    );
+    uploadId = created.UploadId;
+    const hash = createHash('md5');
+    const parts: { ETag: string | undefined; PartNumber: number }[] = [];
+    const buf = Buffer.allocUnsafe(PART);
+    for (let n = 1, offset = 0; offset < size; n++) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(PART, size - offset), offset);
+      if (bytesRead === 0) break;
+      const body = buf.subarray(0, bytesRead);
+      hash.update(body);
+      const res = await r.client.send(
+        new r.sdk.UploadPartCommand({
+          Bucket: r.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: n,
+          Body: body,
+          ContentLength: bytesRead,
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+        }),
+      );
+      parts.push({ ETag: res.ETag, PartNumber: n });
+      offset += bytesRead;
+      onBytes(bytesRead);
+    }
+    if (hash.digest('hex') !== md5) throw corrupt();
     await r.client.send(
-      new r.sdk.PutObjectCommand({
+      new r.sdk.CompleteMultipartUploadCommand({
         Bucket: r.bucket,
-        Key: s3Key(r, oid),
-        Body: body,
-        ContentLength: body.length,
-        ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
       }),
     );
+    uploadId = undefined;
+    return size;
   } catch (err) {
-    const e = err as { name?: string };
-    if (e.name === 'BadDigest' || e.name === 'InvalidDigest') {
-      throw new SlipwayError(
-        'CACHE_CORRUPT',
-        `cache object ${file} does not match its name ${oid}; it was not pushed`,
-        {
-          hint: 'delete the object and re-add or pull the data',
-        },
-      );
+    if (err instanceof SlipwayError) throw err;
+    throw s3Error(r, err, `upload ${key}`);
+  } finally {
+    await handle.close();
+    if (uploadId) {
+      await r.client
+        .send(new r.sdk.AbortMultipartUploadCommand({ Bucket: r.bucket, Key: key, UploadId: uploadId }))
+        .catch(() => {});
     }
-    throw s3Error(r, err, `upload ${s3Key(r, oid)}`);
   }
-  return body.length;
 }
 
 /** Downloads an object into the cache: temp file, md5 checked, then renamed into place read-only. */

@@ -184,8 +184,7 @@ async function pushTo(
     const task = progress.task(`push to ${remote.name}`, { total, unit: 'bytes' });
     try {
       await mapLimit(todo, 8, async (oid) => {
-        const n = await s3Upload(s3, oid, cachePath(repo, oid));
-        task.tick(n);
+        const n = await s3Upload(s3, oid, cachePath(repo, oid), (k) => task.tick(k));
         result.bytes += n;
         result.transferred++;
       });
