@@ -23,7 +23,7 @@ const REPO = 'flight-delay';
 const BOT = 'github-actions[bot]';
 const TOKEN = 'ghs_job_token';
 const FORK_TOKEN = 'ghs_fork_read_only';
-const MARKER = '<!-- slipway:report key=evaluate -->';
+const MARKER = '<!-- slipway:report key=slipway -->';
 const HEAD = '1'.repeat(40);
 
 let project: string;
@@ -252,6 +252,37 @@ describe('evaluate on pull_request', () => {
   }, 120_000);
 });
 
+describe('data-check then evaluate on one pull request', () => {
+  it('share one comment: the data-check comment becomes the full report, data checks and drift included', async () => {
+    const data = await runActionDist({
+      action: 'data-check',
+      inputs: {},
+      eventName: 'pull_request',
+      payload: prOpened(12),
+      double,
+      token: TOKEN,
+      workspace: project,
+    });
+    expect(data.code, data.stdout).toBe(0);
+    const first = double.commentsOn(12);
+    expect(first).toHaveLength(1);
+    expect(first[0]!.body).toContain('Slipway data-check: **PASS**');
+    const res = await evaluate(prOpened(12), { inputs: { 'data-check-report': data.outputs.report! } });
+    expect(res.code, res.stdout).toBe(0);
+    const after = double.commentsOn(12);
+    expect(after.map((c) => c.id)).toEqual([first[0]!.id]);
+    expect(after[0]!.body).toContain('Slipway evaluation: **PASS**');
+    expect(after[0]!.body).toContain('### Data checks: ✅ passed');
+    expect(after[0]!.body).toMatch(/Data drift/);
+    const report = JSON.parse(await readFile(join(project, res.outputs['report-json']!), 'utf8'));
+    expect(report.drift.columns.map((c: { column: string }) => c.column).sort()).toEqual([
+      'distance',
+      'hour',
+      'origin',
+    ]);
+  }, 120_000);
+});
+
 describe('evaluate on push to main', () => {
   it('no PR: no comment calls, the check run goes on the pushed commit', async () => {
     const after = '2'.repeat(40);
@@ -295,7 +326,7 @@ describe('data-check', () => {
         /data-check failed: \d+ failed expectation/,
       );
       const comment = double.commentsOn(11)[0]!;
-      expect(comment.body.startsWith('<!-- slipway:report key=data-check -->')).toBe(true);
+      expect(comment.body.startsWith(MARKER)).toBe(true);
       expect(comment.body).toContain('Slipway data-check: **FAIL**');
       expect(comment.body).toContain('XXX');
       const check = double.checkRuns[0]!;

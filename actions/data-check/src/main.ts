@@ -153,7 +153,7 @@ async function run(): Promise<void> {
         ),
     }),
     context: readActionContext(),
-    key: core.getInput('comment-key') || 'data-check',
+    key: core.getInput('comment-key') || 'slipway',
     markdown,
     comment: core.getBooleanInput('comment'),
     checkName: core.getInput('check-name') || undefined,

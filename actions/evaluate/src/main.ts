@@ -3,12 +3,12 @@
  * `evaluate` → reports on disk, the job summary, one PR comment edited in place, a check run whose
  * failed-gate annotations point at the gate's line in the config.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig, resolveProjectPath } from '@slipway/core';
-import { evaluate, renderMarkdown, writeReports } from '@slipway/eval';
+import { fsError, loadConfig, resolveProjectPath } from '@slipway/core';
+import { type EvalReport, evaluate, renderMarkdown, writeReports } from '@slipway/eval';
 import {
   type Annotation,
   formatActionError,
@@ -22,6 +22,59 @@ import {
 import { fetchVersionPackage } from '@slipway/governance';
 import { isNotFound, openStore, resolveTrackingUri } from '@slipway/tracking';
 import { loadModelPackage } from '@slipway/training';
+
+interface DataCheckFile {
+  passed: boolean;
+  status: { entries: { path: string; state: string }[] } | null;
+  validations: { dataset: string; rowCount: number; results: unknown[]; anomalies: unknown[] }[];
+  drift: {
+    drifted: boolean;
+    share: number;
+    columns: { column: string; method: string; statistic: number; threshold: number; drifted: boolean }[];
+  } | null;
+}
+
+/** The data-check Action's result: its drift (EvalReport.drift) and a short section for the comment. */
+async function readDataCheck(
+  path: string,
+  workspace: string,
+): Promise<{ drift: EvalReport['drift']; section: string } | null> {
+  if (!path) return null;
+  const file = resolve(workspace, path);
+  let d: DataCheckFile;
+  try {
+    d = JSON.parse(await readFile(file, 'utf8')) as DataCheckFile;
+  } catch (err) {
+    throw fsError(err, file, 'read the data-check report');
+  }
+  const lines = [`\n### Data checks: ${d.passed ? '✅ passed' : '❌ failed'}\n`];
+  if (d.status) {
+    const bad = d.status.entries.filter((e) => e.state === 'modified' || e.state === 'missing');
+    lines.push(
+      `- Versions: ${bad.length === 0 ? `${d.status.entries.length} versioned path(s) match their .dvc files` : `${bad.map((e) => `\`${e.path}\` ${e.state}`).join(', ')}`}`,
+    );
+  }
+  for (const v of d.validations) {
+    lines.push(
+      `- \`${relative(workspace, resolve(workspace, v.dataset))}\`: ${v.rowCount} rows, ${v.results.length - v.anomalies.length}/${v.results.length} expectations met`,
+    );
+  }
+  if (d.validations.length === 0) lines.push('- Validation: skipped (no schema)');
+  const drift = d.drift
+    ? {
+        drifted: d.drift.drifted,
+        share: d.drift.share,
+        columns: d.drift.columns.map((c) => ({
+          column: c.column,
+          method: c.method,
+          statistic: c.statistic,
+          threshold: c.threshold,
+          drifted: c.drifted,
+        })),
+      }
+    : null;
+  return { drift, section: `${lines.join('\n')}\n` };
+}
 
 async function run(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -74,6 +127,7 @@ async function run(): Promise<void> {
       ? resolve(cwd, core.getInput('data'))
       : resolveProjectPath(loaded.root, loaded.config.data.eval),
   );
+  const dataCheck = await readDataCheck(core.getInput('data-check-report'), workspace);
   const report = await evaluate({
     candidate,
     baseline,
@@ -81,6 +135,7 @@ async function run(): Promise<void> {
     config: loaded.config,
     baselineAlias: alias || undefined,
     baselineVersion,
+    drift: dataCheck?.drift ?? undefined,
     links: context.runUrl ? { run: context.runUrl } : undefined,
   });
   const written = await writeReports(report, resolve(cwd, core.getInput('report-dir') || 'slipway-report'));
@@ -104,9 +159,11 @@ async function run(): Promise<void> {
         ),
     }),
     context,
-    key: core.getInput('comment-key') || 'evaluate',
-    markdown: renderMarkdown(report),
-    shorten: (maxChars) => renderMarkdown(report, { maxChars }),
+    key: core.getInput('comment-key') || 'slipway',
+    markdown: renderMarkdown(report) + (dataCheck?.section ?? ''),
+    shorten: (maxChars) =>
+      renderMarkdown(report, { maxChars: maxChars - (dataCheck?.section.length ?? 0) }) +
+      (dataCheck?.section ?? ''),
     comment: core.getBooleanInput('comment'),
     checkName: core.getInput('check-name') || undefined,
     conclusion: report.verdict === 'pass' ? 'success' : 'failure',
