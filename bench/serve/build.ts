@@ -1,11 +1,13 @@
 /**
  * Bundles the benchmark into standalone files (every dependency inside, Node builtins outside), so it
- * can run where only a `node` binary exists: `node bench/serve/build.ts <outdir>` writes server.mjs,
- * run.mjs and package.json there; then `node <outdir>/run.mjs [seconds]`.
+ * can run where only a `node` binary exists: `node bench/serve/build.ts <outdir>` writes
+ * dist/server.mjs, dist/run.mjs and a trained dist/package there; then `node <outdir>/dist/run.mjs [seconds]`.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,9 +24,30 @@ const common = {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   logLevel: 'error' as const,
-  // Only reached through the default package loader and audit sink, which the benchmark replaces.
-  external: ['@slipway/training', '@slipway/tracking', '@slipway/governance', '@duckdb/*'],
-  nodePaths: [join(root, 'packages', 'serving', 'node_modules'), join(root, 'node_modules')],
+  external: ['@duckdb/*'],
+  plugins: [
+    {
+      // Only reached through the default package loader and audit sink, which the benchmark replaces;
+      // exact names, so that @slipway/training/browser (no Node API, no DuckDB) is bundled.
+      name: 'lazy-workspace',
+      setup(b: {
+        onResolve(
+          o: { filter: RegExp },
+          f: (a: { path: string }) => { path: string; external: boolean },
+        ): void;
+      }) {
+        b.onResolve({ filter: /^@slipway\/(training|tracking|governance)$/ }, (a) => ({
+          path: a.path,
+          external: true,
+        }));
+      },
+    },
+  ],
+  nodePaths: [
+    join(root, 'packages', 'serving', 'node_modules'),
+    join(root, 'packages', 'training', 'node_modules'),
+    join(root, 'node_modules'),
+  ],
 };
 
 /** Writes `<outdir>/server.mjs` (and the package.json @slipway/core reads its version from, one level up). */
@@ -50,9 +73,29 @@ export async function bundleRunner(outdir: string): Promise<string> {
   return outfile;
 }
 
+/**
+ * Trains the benchmark package into `<outdir>/dist/package`. The trainer is bundled next to
+ * @slipway/data's DuckDB binding (packages/data/node_modules), the one dependency that stays native.
+ */
+export async function trainPackage(outdir: string): Promise<string> {
+  const cache = join(root, 'packages', 'data', 'node_modules', '.cache', 'slipway-bench-train');
+  await mkdir(join(cache, 'dist'), { recursive: true });
+  await writeFile(
+    join(cache, 'package.json'),
+    await readFile(join(root, 'packages', 'core', 'package.json')),
+  );
+  const trainer = join(cache, 'dist', 'train.mjs');
+  await build({ ...common, plugins: [], entryPoints: [join(here, 'train.ts')], outfile: trainer });
+  const target = resolve(outdir, 'dist', 'package');
+  await rm(target, { recursive: true, force: true });
+  await promisify(execFile)(process.execPath, [trainer, target], { maxBuffer: 16 << 20 });
+  return target;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const outdir = process.argv[2] ?? join(root, 'bench', 'results', 'serve-bundle');
   await bundleServer(outdir);
   await bundleRunner(outdir);
-  process.stdout.write(`wrote ${outdir}/dist/{server,run}.mjs\n`);
+  await trainPackage(outdir);
+  process.stdout.write(`wrote ${outdir}/dist/{server,run}.mjs and ${outdir}/dist/package\n`);
 }

@@ -4,29 +4,40 @@
  * Run by hand: `node bench/serve/run.ts [seconds-per-run]` (Node 24). Prints one table and the ratios.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { writeTinyPackage } from '../../packages/serving/src/testing/tiny-package.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.argv[2] ?? 8);
 
-// The server runs in its own process from a bundle: prebuilt (run.mjs from build.ts sits beside
-// server.mjs) or built now into packages/serving/node_modules/.cache.
+// The server runs in its own process from a bundle, and serves a package trained by @slipway/training:
+// both prebuilt by build.ts (run.mjs sits beside server.mjs and package/) or built now.
 const prebuilt = join(here, 'server.mjs');
-const outfile = existsSync(prebuilt)
-  ? prebuilt
-  : await (await import('./build.ts')).bundleServer(
-      join(here, '..', '..', 'packages', 'serving', 'node_modules', '.cache', 'slipway-bench'),
-    );
-
+const cache = join(here, '..', '..', 'packages', 'serving', 'node_modules', '.cache', 'slipway-bench');
+let outfile = prebuilt;
+let packageDir = join(here, 'package');
+if (!existsSync(prebuilt)) {
+  const b = await import('./build.ts');
+  outfile = await b.bundleServer(cache);
+  packageDir = await b.trainPackage(cache);
+}
+const signature = JSON.parse(readFileSync(join(packageDir, 'signature.json'), 'utf8')) as {
+  name: string;
+  inputs: { name: string; kind: string }[];
+};
+const sample: Record<string, unknown> = {
+  number: 0.5,
+  string: 'a',
+  boolean: true,
+  timestamp: '2001-01-01T10:00:00Z',
+};
+const row = Object.fromEntries(signature.inputs.map((i) => [i.name, sample[i.kind]]));
 const work = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
-// The package is written with the same helper the tests use.
-await writeTinyPackage(work, 1);
+await cp(packageDir, work, { recursive: true });
 
 async function startServer(
   batching: 'on' | 'off',
@@ -62,7 +73,7 @@ interface Row {
   errors: number;
 }
 
-const body = JSON.stringify({ rows: [{ distance: 700, hour: 8, carrier: 'DL' }] });
+const body = JSON.stringify({ rows: [row] });
 
 async function measure(url: string, connections: number, duration: number) {
   const result = await autocannon({
@@ -112,7 +123,8 @@ await rm(work, { recursive: true, force: true });
 
 const pad = (s: string, n: number) => s.padEnd(n);
 process.stdout.write(
-  `\nslipway serve: single-row POST /predict, ${seconds}s per run, ${availableParallelism()} CPUs, Node ${process.versions.node}, tfjs cpu backend\n`,
+  `\nslipway serve: single-row POST /predict, ${seconds}s per run, ${availableParallelism()} CPUs, Node ${process.versions.node}, tfjs cpu backend\n` +
+    `package: ${signature.name} (trained by @slipway/training; inputs ${signature.inputs.map((i) => `${i.name}:${i.kind}`).join(', ')})\n`,
 );
 process.stdout.write(
   `${pad('config', 30)}${pad('conc', 6)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}errors\n`,
