@@ -12,7 +12,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -929,7 +929,7 @@ export async function runActionDist(o: {
     level: m[1]!,
     message: m[2]!.replaceAll('%0A', '\n').replaceAll('%0D', '\r').replaceAll('%25', '%'),
   }));
-  return {
+  const result = {
     code,
     stdout,
     stderr,
@@ -938,6 +938,8 @@ export async function runActionDist(o: {
     env: parseFileCommands(await readFile(files.GITHUB_ENV, 'utf8')),
     annotations,
   };
+  await rm(temp, { recursive: true, force: true });
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------

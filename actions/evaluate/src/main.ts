@@ -110,7 +110,7 @@ async function run(): Promise<void> {
       const dir = await fetchVersionPackage(
         store,
         version,
-        await mkdtemp(join(tmpdir(), 'slipway-baseline-')),
+        await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'slipway-baseline-')),
       );
       baseline = await loadModelPackage(dir);
       baselineVersion = version.version;

@@ -55,7 +55,11 @@ async function run(): Promise<void> {
         hint: 'promote a version first (the promote Action), or pass a package directory as `model`',
       });
     }
-    packageDir = await fetchVersionPackage(store, mv, await mkdtemp(join(tmpdir(), 'slipway-monitor-')));
+    packageDir = await fetchVersionPackage(
+      store,
+      mv,
+      await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'slipway-monitor-')),
+    );
     version = mv.version;
     await store.close();
   }
