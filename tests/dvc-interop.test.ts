@@ -101,6 +101,35 @@ describe('slipway data add → dvc', () => {
   });
 });
 
+describe('.dvcignore', () => {
+  it('patterns above a tracked directory exclude the same files as DVC', async () => {
+    const ours = project('ignore-ours');
+    const theirs = project('ignore-dvc');
+    for (const dir of [ours, theirs]) {
+      mkdirSync(join(dir, 'data', 'nested', 'cache-1'), { recursive: true });
+      mkdirSync(join(dir, 'data', 'logs'), { recursive: true });
+      writeFileSync(join(dir, 'data', 'x.tmp'), 'ignored');
+      writeFileSync(join(dir, 'data', 'keep.tmp'), 'kept by negation');
+      writeFileSync(join(dir, 'data', 'nested', 'cache-1', 'z'), 'ignored dir');
+      writeFileSync(join(dir, 'data', 'logs', 'a.log'), 'ignored, dir-only pattern');
+      writeFileSync(join(dir, 'data', 'logs.txt'), 'not a dir: kept');
+      writeFileSync(
+        join(dir, '.dvcignore'),
+        '# test patterns\n*.tmp\n!keep.tmp\n**/cache-*\ndata/logs/\n/data/nested/deeper/c.bin\n',
+      );
+    }
+    await dvc(theirs, 'init', '--no-scm', '-q');
+    // dvc init keeps an existing .dvcignore; both projects start with the same one.
+    await dvc(theirs, 'add', '-q', 'data');
+    mkdirSync(join(ours, '.dvc'));
+    writeFileSync(join(ours, '.dvc', 'config'), '[core]\n    no_scm = True\n');
+    expect((await slipway(ours, 'data', 'add', 'data')).code).toBe(0);
+    expect(readFileSync(join(ours, 'data.dvc'), 'utf8')).toBe(readFileSync(join(theirs, 'data.dvc'), 'utf8'));
+    expect(readFileSync(join(ours, 'data.dvc'), 'utf8')).toContain('nfiles: 8');
+    expect(await dvc(ours, 'status')).toContain('Data and pipelines are up to date');
+  });
+});
+
 describe('two processes', () => {
   it('two `data add` of the same path at once: both succeed, one result, nothing half-written', async () => {
     const ours = project('race');

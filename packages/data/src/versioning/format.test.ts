@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDvcConfig } from './config.js';
 import { parseDvcFile, renderDvcFile } from './dvcfile.js';
+import { compileIgnoreLine } from './ignore.js';
 import {
   compareCodePoints,
   manifestOid,
@@ -147,5 +148,28 @@ describe('.dvc/config', () => {
     expect(() => parseDvcConfig('[core]\nwhat is this\n', '.dvc/config')).toThrow(
       /\.dvc\/config:2: cannot parse/,
     );
+  });
+});
+
+describe('.dvcignore patterns', () => {
+  const m = (pattern: string, path: string) => compileIgnoreLine(pattern)?.re.test(path) ?? false;
+  it('follows gitignore rules', () => {
+    expect(m('*.tmp', 'a/b/x.tmp')).toBe(true);
+    expect(m('*.tmp', 'a/x.tmpl')).toBe(false);
+    expect(m('/data/x', 'data/x')).toBe(true);
+    expect(m('/data/x', 'y/data/x')).toBe(false);
+    expect(m('data/x', 'y/data/x')).toBe(false);
+    expect(m('**/cache-*', 'a/b/cache-1')).toBe(true);
+    expect(m('a/**/z', 'a/z')).toBe(true);
+    expect(m('a/**/z', 'a/b/c/z')).toBe(true);
+    expect(m('a/**', 'a/b/c')).toBe(true);
+    expect(m('f?.[ch]', 'x/f1.c')).toBe(true);
+    expect(m('f[!0-9]', 'fa')).toBe(true);
+    expect(m('f[!0-9]', 'f1')).toBe(false);
+    expect(compileIgnoreLine('# comment')).toBeUndefined();
+    expect(compileIgnoreLine('   ')).toBeUndefined();
+    expect(compileIgnoreLine('!keep')?.negate).toBe(true);
+    expect(compileIgnoreLine('logs/')?.dirOnly).toBe(true);
+    expect(m('\\#file', '#file')).toBe(true);
   });
 });

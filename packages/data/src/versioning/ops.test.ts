@@ -225,6 +225,17 @@ describe('bad input and faults', () => {
     expect(tmpFilesUnder(dir)).toEqual([]);
   });
 
+  it('.dvcignore: patterns above apply, one inside a tracked directory is refused', async () => {
+    makeData(dir);
+    writeFileSync(join(dir, '.dvcignore'), 'empty\n');
+    const added = await addPaths(['data'], { cwd: dir });
+    expect(added.results[0]?.nfiles).toBe(2);
+    writeFileSync(join(dir, 'data', 'nested', '.dvcignore'), '*.txt\n');
+    const e = await failure(addPaths(['data'], { cwd: dir }));
+    expect(e.code).toBe('DVCIGNORE_IN_TRACKED_DIR');
+    expect(e.message).toContain('data/nested/.dvcignore');
+  });
+
   it('malformed .dvc file names the file and line', async () => {
     mkdirSync(join(dir, '.dvc'));
     writeFileSync(

@@ -2,6 +2,7 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsError, type Progress, SlipwayError, silentProgress, writeFileAtomic } from '@slipway/core';
 import type { HashJob, JobErr, JobOk, JobResult } from './hash-worker.js';
+import { type IgnoreMatcher, ignoreFor } from './ignore.js';
 import { type ManifestEntry, manifestOid, serializeManifest } from './manifest.js';
 import { runJobs } from './pool.js';
 import { cachePath, type DvcRepo } from './repo.js';
@@ -70,8 +71,9 @@ export const keyOf = (st: BigStats): FileKey => ({
 });
 
 /** Every file below `dir` (symlinks followed, loops reported), like DVC's collection of a directory. */
-export function walkDir(dir: string, given: string): WalkedFile[] {
+export function walkDir(dir: string, given: string, ignore?: IgnoreMatcher): WalkedFile[] {
   const out: WalkedFile[] = [];
+  const skip = ignore && ignore.size > 0 ? ignore : undefined;
   const active = new Set<string>();
   const visit = (abs: string, rel: string, st: BigStats) => {
     const id = `${st.dev}:${st.ino}`;
@@ -95,12 +97,22 @@ export function walkDir(dir: string, given: string): WalkedFile[] {
       if (SKIP.has(name)) continue;
       const childAbs = join(abs, name);
       const childRel = rel ? `${rel}/${name}` : name;
+      if (name === '.dvcignore') {
+        throw new SlipwayError(
+          'DVCIGNORE_IN_TRACKED_DIR',
+          `${given}/${childRel}: a .dvcignore inside a tracked directory`,
+          {
+            hint: 'DVC refuses this too: move its patterns to a .dvcignore above the directory',
+          },
+        );
+      }
       let cst: BigStats;
       try {
         cst = statSync(childAbs);
       } catch (err) {
         throw fsError(err, `${given}/${childRel}`, 'read the file');
       }
+      if (skip?.ignored(childAbs, cst.isDirectory())) continue;
       if (cst.isDirectory()) visit(childAbs, childRel, cst);
       else if (cst.isFile())
         out.push({ rel: childRel, abs: childAbs, key: keyOf(cst), mode: Number(cst.mode) });
@@ -169,7 +181,7 @@ export async function hashOutput(
   const progress = options.progress ?? silentProgress;
   const st = statFollow(abs, given, 'read it');
   const files: WalkedFile[] = st.isDirectory()
-    ? walkDir(abs, given)
+    ? walkDir(abs, given, ignoreFor(repo.root, abs))
     : st.isFile()
       ? [{ rel: '', abs, key: keyOf(st), mode: Number(st.mode) }]
       : (() => {
