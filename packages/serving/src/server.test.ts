@@ -139,6 +139,26 @@ describe('serving http', () => {
     expect(p.version).not.toBe(before);
   });
 
+  it('pins a version through /v2/models/{name}/versions/{v}', async () => {
+    const v = srv.deployments.get('tiny')?.stable.version as string;
+    expect((await fetch(`${srv.url}/v2/models/tiny/versions/${v}/ready`)).status).toBe(200);
+    expect((await fetch(`${srv.url}/v2/models/tiny/versions/nope/ready`)).status).toBe(404);
+    const r = await fetch(`${srv.url}/v2/models/tiny/versions/${v}/infer`, {
+      method: 'POST',
+      body: JSON.stringify({
+        inputs: [
+          { name: 'distance', shape: [1], datatype: 'FP32', data: [10] },
+          { name: 'hour', shape: [1], datatype: 'INT64', data: [3] },
+          { name: 'carrier', shape: [1], datatype: 'BYTES', data: ['UA'] },
+        ],
+      }),
+    });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { model_version: string; parameters: { variant: string } };
+    expect(body.model_version).toBe(v);
+    expect(body.parameters.variant).toBe('stable');
+  });
+
   it('exposes prometheus metrics', async () => {
     const text = await (await fetch(`${srv.url}/metrics`)).text();
     expect(text).toMatch(
