@@ -12,6 +12,7 @@ import {
   createDeployment,
   GitHubClient,
   getRepositoryPermission,
+  resolveIdentity,
   SUMMARY_MAX_BYTES,
   setDeploymentStatus,
   upsertComment,
@@ -113,6 +114,27 @@ describe('PR comment', () => {
     expect(b.id).toBe(a.id);
     expect(double.count('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}')).toBe(0);
     expect(double.commentsOn(3)).toHaveLength(2);
+  });
+});
+
+describe('comment identity', () => {
+  it("a PAT's comments are matched by its own login (GET /user); the bot's are not", async () => {
+    double.tokens.set('ghp_pat', { login: 'release-bot', kind: 'user' });
+    const pat = new GitHubClient({ token: 'ghp_pat', baseUrl: double.url });
+    const marker = '<!-- slipway:report key=slipway -->';
+    const bots = double.addComment(4, BOT, `${marker}\nwritten by GITHUB_TOKEN`);
+    const identity = await resolveIdentity(pat);
+    expect(identity).toBe('release-bot');
+    const res = await upsertComment(pat, {
+      ...repo,
+      issueNumber: 4,
+      key: 'slipway',
+      body: 'from the PAT',
+      identity,
+    });
+    expect(res).toMatchObject({ action: 'created', ignored: 1 });
+    expect(double.comments.find((c) => c.id === bots.id)!.body).toContain('written by GITHUB_TOKEN');
+    expect(await resolveIdentity(client)).toBe(BOT);
   });
 });
 

@@ -49,7 +49,7 @@ function loadSpec(): Spec {
   const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
   const doc = JSON.parse(readFileSync(file, 'utf8'));
   fixUntypedNullable(doc);
-  const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true, discriminator: true });
+  const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
   const addFormats =
     (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
   (addFormats as unknown as (a: Ajv) => void)(ajv);
@@ -72,7 +72,10 @@ function loadSpec(): Spec {
   return spec;
 }
 
-/** Ajv rejects OpenAPI's `nullable` without `type` (some webhook schemas use it): spell it as anyOf null. */
+/**
+ * Two OpenAPI spellings Ajv cannot compile, rewritten to equivalent JSON Schema: `nullable` without
+ * `type` (some webhook schemas) becomes anyOf null; discriminated oneOfs become anyOf.
+ */
 function fixUntypedNullable(node: Json): void {
   if (!node || typeof node !== 'object') return;
   if (Array.isArray(node)) {
@@ -80,6 +83,13 @@ function fixUntypedNullable(node: Json): void {
     return;
   }
   for (const v of Object.values(node)) fixUntypedNullable(v);
+  // Ajv does not support discriminator mappings: the discriminated oneOf becomes an anyOf
+  // (the discriminator picks one branch; any branch that validates is as strict as Ajv can be here).
+  if (node.discriminator && Array.isArray(node.oneOf)) {
+    node.anyOf = node.oneOf;
+    delete node.oneOf;
+    delete node.discriminator;
+  }
   if (node.nullable === true && node.type === undefined) {
     const copy = { ...node };
     delete copy.nullable;
