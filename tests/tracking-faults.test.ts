@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -320,7 +320,11 @@ describe('local store faults', () => {
     expect(history.length).toBeGreaterThanOrEqual(30 * 50);
     expect(history.length % 50).toBe(0); // whole calls only
     expect(history.map((p) => p.step)).toEqual(Array.from({ length: history.length }, (_, i) => i));
-    // The stale lock of the killed writer is taken over; the torn tail is cut before the next append.
+    // The worst lock left behind: killed right after creating the lock file, before writing its owner.
+    const lock = join(root, 'runs', run.id, '.lock');
+    await writeFile(lock, '');
+    await utimes(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    // The lock is taken over; the torn tail is cut before the next append.
     await store.logMetrics(run.id, [{ key: 'after', value: 1, timestamp: 1, step: 0 }]);
     expect((await store.getRun(run.id)).metrics.after).toBe(1);
     expect((await readFile(journal, 'utf8')).includes('["proc_k",1,\n')).toBe(false);

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
@@ -67,7 +67,12 @@ export async function withDirectoryLock<T>(
       const sameHost = info?.host === hostname();
       const dead = info !== undefined && sameHost && !alive(info.pid);
       const stale = info !== undefined && Date.now() - info.at > staleMs;
-      if (dead || stale) {
+      // A holder killed between creating the file and writing its owner leaves it empty: after a few
+      // seconds (writing the owner takes microseconds) nobody is coming back for it.
+      const orphan =
+        info === undefined &&
+        Date.now() - ((await stat(file).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5000;
+      if (dead || stale || orphan) {
         // Rename first so that two processes cannot both decide to break the same lock.
         const grave = `${file}.${process.pid}.stale`;
         try {
