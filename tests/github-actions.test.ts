@@ -491,6 +491,24 @@ approvals: {}
           encoding: 'utf8',
         }).trim(),
       ).toBe('2');
+
+      // A step that dies after the deployment started leaves it in `error`, not `in_progress`.
+      const broken = await runActionDist({
+        action: 'promote',
+        inputs: {
+          model: 'data',
+          report: evaluated.outputs['report-json']!,
+          'deployment-environment': 'model-champion',
+        },
+        eventName: 'push',
+        payload: event,
+        double,
+        token: TOKEN,
+        workspace: dir,
+      });
+      expect(broken.code).toBe(1);
+      expect(broken.stdout + broken.stderr).not.toMatch(/\n\s+at /);
+      expect(double.deployments.at(-1)!.statuses.map((st) => st.state)).toEqual(['in_progress', 'error']);
     } finally {
       await rm(dir, { recursive: true, force: true });
       await rm(remote, { recursive: true, force: true });

@@ -36,7 +36,7 @@ import {
 import { openStore, resolveTrackingUri } from '@slipway/tracking';
 
 /** Marks the deployment `error` when the step dies halfway (set while one is in progress). */
-let abandonDeployment: (() => Promise<unknown>) | null = null;
+const pending: { abandonDeployment: (() => Promise<unknown>) | null } = { abandonDeployment: null };
 
 async function run(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -102,7 +102,7 @@ async function run(): Promise<void> {
     });
     core.setOutput('deployment-id', String(deployment.id));
     const id = deployment.id;
-    abandonDeployment = () =>
+    pending.abandonDeployment = () =>
       setDeploymentStatus(client, {
         owner: context.owner,
         repo: context.repo,
@@ -192,7 +192,7 @@ async function run(): Promise<void> {
       description: promoted ? `${model} is ${alias}` : `promotion to ${alias} refused`,
       logUrl: context.runUrl,
     });
-    abandonDeployment = null;
+    pending.abandonDeployment = null;
   }
   await appendJobSummary(`${lines.join('\n')}\n`);
   // Refusals are audited too: the store is pushed either way.
@@ -212,7 +212,7 @@ try {
   await run();
 } catch (err) {
   core.setFailed(formatActionError(err));
-  await abandonDeployment?.().catch((e: unknown) =>
-    core.warning(`could not mark the deployment failed: ${formatActionError(e)}`),
-  );
+  await pending
+    .abandonDeployment?.()
+    .catch((e: unknown) => core.warning(`could not mark the deployment failed: ${formatActionError(e)}`));
 }
