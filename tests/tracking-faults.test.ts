@@ -138,9 +138,11 @@ describe('MLflow client faults', () => {
     await http.close();
   });
 
-  it('stores each metric once when a batch is retried after its response was lost', async () => {
-    // A proxy that lets MLflow commit every other log-batch, then drops the connection before answering.
+  it('stores each metric once, and creates one run, when requests are retried after a lost response', async () => {
+    // A proxy that lets MLflow commit the first runs/create and every other log-batch, then drops the
+    // connection before answering.
     let batches = 0;
+    let creates = 0;
     const proxy = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
@@ -150,7 +152,10 @@ describe('MLflow client faults', () => {
         ...(req.method === 'GET' ? {} : { body: Buffer.concat(chunks) }),
       });
       const body = Buffer.from(await upstream.arrayBuffer());
-      if (req.url?.includes('/runs/log-batch') && batches++ % 2 === 0) {
+      const lose =
+        (req.url?.includes('/runs/log-batch') && batches++ % 2 === 0) ||
+        (req.url?.includes('/runs/create') && creates++ === 0);
+      if (lose) {
         req.socket.destroy();
         return;
       }
@@ -165,6 +170,8 @@ describe('MLflow client faults', () => {
     const e = await store.getOrCreateExperiment('lost-responses');
     const run = await store.createRun(e.id);
     await store.logMetrics(run.id, series('m', 3000));
+    expect(creates).toBe(1); // the retry found the run the lost attempt made instead of creating another
+    expect((await store.searchRuns([e.id])).map((r) => r.id)).toEqual([run.id]);
     expect(batches).toBe(6); // 3 batches, each sent twice
     const seen = (await mlflowPython(server.url, PY_COUNT(run.id, 'm'))) as { n: number; distinct: number };
     expect(seen).toMatchObject({ n: 3000, distinct: 3000 });

@@ -101,6 +101,13 @@ export interface CallOptions {
   stream?: () => Readable;
   /** Return the response stream instead of parsing JSON (downloads). */
   raw?: boolean;
+  /**
+   * Asked before each retry of a non-idempotent call: if the lost attempt did take effect, return its
+   * result (e.g. the run that a create whose answer was lost made) and nothing is sent again.
+   */
+  recover?: () => Promise<unknown>;
+  /** One attempt only (used by `recover` itself). */
+  once?: boolean;
 }
 
 interface Resolved {
@@ -181,8 +188,16 @@ export class MlflowHttp {
     let attempt = 0;
     for (;;) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0 || attempt > this.o.maxRetries) break;
+      if (remaining <= 0 || attempt > (options.once ? 0 : this.o.maxRetries)) break;
       const timeout = Math.max(1, Math.min(this.o.timeoutMs, remaining));
+      if (attempt > 0 && options.recover) {
+        try {
+          const recovered = await options.recover();
+          if (recovered !== undefined) return recovered as T;
+        } catch {
+          // The server is still unreachable: the retry below finds out and waits again.
+        }
+      }
       let res: Dispatcher.ResponseData;
       try {
         res = await this.agent.request({

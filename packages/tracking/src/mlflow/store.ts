@@ -48,6 +48,8 @@ const step = (v: unknown): number | bigint => (typeof v === 'bigint' ? v : num(v
 const dbl = (v: unknown): number => (typeof v === 'string' ? Number(v) : num(v));
 
 const AUDIT_EXPERIMENT = 'slipway-audit';
+/** Run tag that makes a retried runs/create safe (see createRun). */
+const CREATE_TOKEN = 'slipway.createToken';
 const LOG_TAG = 'slipway.log';
 
 function mapExperiment(e: J): Experiment {
@@ -71,7 +73,8 @@ function mapRun(run: J): Run {
     startTime: num(info.start_time),
     endTime: info.end_time === undefined || info.end_time === null ? null : num(info.end_time),
     params: toRecord(data.params),
-    tags: toRecord(data.tags),
+    // The create token is plumbing for safe retries, not part of the run's story.
+    tags: Object.fromEntries(Object.entries(toRecord(data.tags)).filter(([k]) => k !== CREATE_TOKEN)),
     metrics: Object.fromEntries(
       ((data.metrics as J[] | undefined) ?? []).map((m) => [str(m.key), dbl(m.value)]),
     ),
@@ -257,12 +260,26 @@ export class MlflowStore implements Store {
     const tags = composeRunTags(options);
     checkTags(tags);
     const name = tags[TAG.runName];
+    // runs/create is not idempotent: a token tag lets a retry find the run a lost attempt created.
+    const token = randomBytes(12).toString('hex');
+    tags[CREATE_TOKEN] = token;
     const res = await this.http.call<{ run: J }>('POST', '/runs/create', {
       body: {
         experiment_id: experimentId,
         start_time: options.startTime ?? Date.now(),
         ...(name !== undefined ? { run_name: name } : {}),
         tags: toList(tags),
+      },
+      recover: async () => {
+        const found = await this.http.call<{ runs?: J[] }>('POST', '/runs/search', {
+          body: {
+            experiment_ids: [experimentId],
+            filter: `tags.\`${CREATE_TOKEN}\` = '${token}'`,
+            max_results: 1,
+          },
+          once: true,
+        });
+        return found.runs?.[0] ? { run: found.runs[0] } : undefined;
       },
     });
     const run = mapRun(res.run);
