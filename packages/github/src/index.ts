@@ -53,6 +53,7 @@ export {
 } from './identity.js';
 export { type PublishReportOptions, type PublishReportResult, publishReport } from './publish.js';
 export {
+  gitAuthEnv,
   type PushResult,
   pushStoreToBranch,
   type StoreBranchOptions,

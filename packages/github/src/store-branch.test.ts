@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pushStoreToBranch, syncStoreFromBranch } from './store-branch.js';
+import { gitAuthEnv, pushStoreToBranch, syncStoreFromBranch } from './store-branch.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
@@ -115,6 +115,19 @@ describe('store branch', () => {
       message: expect.stringContaining('aliases.json'),
     });
     expect(git(remote, 'show', 'slipway-store:aliases.json')).toBe('{"champion":"2"}');
+  });
+
+  it('sends the token as a header through the environment, unless the checkout already has credentials', async () => {
+    const a = await clone('a');
+    expect(await gitAuthEnv(a, undefined)).toEqual({});
+    const env = await gitAuthEnv(a, 'ghs_secret');
+    expect(env.GIT_CONFIG_KEY_0).toBe('http.extraHeader');
+    expect(env.GIT_CONFIG_VALUE_0).toBe(
+      `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_secret').toString('base64')}`,
+    );
+    // What actions/checkout leaves with persist-credentials: true.
+    git(a, 'config', '--local', 'http.https://github.com/.extraheader', 'AUTHORIZATION: basic xyz');
+    expect(await gitAuthEnv(a, 'ghs_secret')).toEqual({});
   });
 
   it('rejects a branch name git would misread', async () => {

@@ -50,14 +50,25 @@ type Git = (
   stderr: string;
 }>;
 
-function gitRunner(cwd: string, token: string | undefined): Git {
-  const auth: Record<string, string> = token
-    ? {
-        GIT_CONFIG_COUNT: '1',
-        GIT_CONFIG_KEY_0: 'http.extraHeader',
-        GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
-      }
-    : {};
+/**
+ * The environment that makes git send `token` (an http.extraHeader through GIT_CONFIG_*, never argv, URL or
+ * .git/config). Empty without a token, or when the checkout already carries credentials (actions/checkout
+ * without `persist-credentials: false` stores an extraheader): two Authorization headers are refused.
+ */
+export async function gitAuthEnv(cwd: string, token: string | undefined): Promise<Record<string, string>> {
+  if (!token) return {};
+  const res = await gitRunner(cwd, {})(['config', '--get-regexp', '^http\\..*extraheader$'], {
+    allowFail: true,
+  });
+  if (res.code === 0 && res.stdout.trim() !== '') return {};
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.extraHeader',
+    GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+  };
+}
+
+function gitRunner(cwd: string, auth: Record<string, string>): Git {
   return (args, opts = {}) =>
     new Promise((resolvePromise, reject) => {
       const child = execFile(
@@ -141,7 +152,7 @@ async function withTempIndex<T>(fn: (env: Record<string, string>) => Promise<T>)
 /** Writes the branch's tree into the store directory (files already there and not on the branch stay). */
 export async function syncStoreFromBranch(o: StoreBranchOptions): Promise<SyncResult> {
   const branch = validBranch(o.branch ?? 'slipway-store');
-  const git = gitRunner(o.cwd, o.token);
+  const git = gitRunner(o.cwd, await gitAuthEnv(o.cwd, o.token));
   const store = resolve(o.cwd, o.storeDir);
   const tip = await fetchTip(git, o.remote ?? 'origin', branch);
   await writeFile(await baseFile(git, branch), tip ?? '');
@@ -157,7 +168,7 @@ export async function syncStoreFromBranch(o: StoreBranchOptions): Promise<SyncRe
 
 async function treeOfDirectory(git: Git, store: string): Promise<string> {
   const gitDir = (await git(['rev-parse', '--absolute-git-dir'])).stdout.trim();
-  const inStore = gitRunner(store, undefined);
+  const inStore = gitRunner(store, {});
   return withTempIndex(async (index) => {
     // The store directory is the work tree; ignore rules of the checkout do not apply, lock and temp
     // files of a running writer are left out.
@@ -249,7 +260,7 @@ export async function pushStoreToBranch(
 ): Promise<PushResult> {
   const branch = validBranch(o.branch ?? 'slipway-store');
   const remote = o.remote ?? 'origin';
-  const git = gitRunner(o.cwd, o.token);
+  const git = gitRunner(o.cwd, await gitAuthEnv(o.cwd, o.token));
   const store = resolve(o.cwd, o.storeDir);
   let base: string | null = null;
   try {
