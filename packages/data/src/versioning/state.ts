@@ -17,24 +17,25 @@ const MAX_ENTRIES = 1_000_000;
  */
 export class HashState {
   private readonly file: string | undefined;
-  private readonly entries: Map<string, string>;
+  // A plain object straight from JSON.parse: no second copy into a Map for tens of thousands of files.
+  private entries: Record<string, string>;
   private dirty = false;
 
-  private constructor(file: string | undefined, entries: Map<string, string>) {
+  private constructor(file: string | undefined, entries: Record<string, string>) {
     this.file = file;
     this.entries = entries;
   }
 
   static memory(): HashState {
-    return new HashState(undefined, new Map());
+    return new HashState(undefined, Object.create(null));
   }
 
   static async load(dvcDir: string): Promise<HashState> {
     const file = join(dvcDir, 'tmp', 'slipway-state.json');
-    let entries = new Map<string, string>();
+    let entries: Record<string, string> = Object.create(null);
     try {
       const raw = JSON.parse(await readFile(file, 'utf8')) as { v: number; e: Record<string, string> };
-      if (raw.v === 2 && raw.e && typeof raw.e === 'object') entries = new Map(Object.entries(raw.e));
+      if (raw.v === 2 && raw.e && typeof raw.e === 'object' && !Array.isArray(raw.e)) entries = raw.e;
     } catch {
       // Missing or damaged: start empty, everything gets hashed once.
     }
@@ -42,25 +43,30 @@ export class HashState {
   }
 
   get(key: FileKey): string | undefined {
-    const v = this.entries.get(key.ino);
+    const v = this.entries[key.ino];
     // "<mtime> <size> <md5>": compare the prefix instead of splitting (this runs once per file).
-    if (!v || v.length !== key.mtime.length + String(key.size).length + 34) return undefined;
+    if (typeof v !== 'string' || v.length !== key.mtime.length + String(key.size).length + 34)
+      return undefined;
     return v.startsWith(`${key.mtime} ${key.size} `) ? v.slice(-32) : undefined;
   }
 
   set(key: FileKey, md5: string): void {
     const value = `${key.mtime} ${key.size} ${md5}`;
-    if (this.entries.get(key.ino) === value) return;
-    this.entries.delete(key.ino);
-    this.entries.set(key.ino, value);
+    if (this.entries[key.ino] === value) return;
+    this.entries[key.ino] = value;
     this.dirty = true;
   }
 
   async save(): Promise<void> {
     if (!this.file || !this.dirty) return;
-    let list = [...this.entries];
-    if (list.length > MAX_ENTRIES) list = list.slice(list.length - MAX_ENTRIES);
-    await writeFileAtomic(this.file, JSON.stringify({ v: 2, e: Object.fromEntries(list) }));
+    const keys = Object.keys(this.entries);
+    if (keys.length > MAX_ENTRIES) {
+      // Forget an arbitrary surplus; they are only re-hashed if seen again.
+      const kept: Record<string, string> = Object.create(null);
+      for (const k of keys.slice(keys.length - MAX_ENTRIES)) kept[k] = this.entries[k] as string;
+      this.entries = kept;
+    }
+    await writeFileAtomic(this.file, JSON.stringify({ v: 2, e: this.entries }));
     this.dirty = false;
   }
 }
