@@ -159,7 +159,12 @@ export const governanceCommands: Command[] = [
       const asPath = isAbsolute(ref!) ? ref! : resolve(ctx.cwd, ref!);
       let result: Record<string, unknown>;
       if (existsSync(asPath) && statSync(asPath).isDirectory()) {
-        const card = await cardForPackage({ config: loaded.config, packageDir: asPath, evalReport: report });
+        const card = await cardForPackage({
+          config: loaded.config,
+          packageDir: asPath,
+          evalReport: report,
+          projectRoot: loaded.root,
+        });
         const written = await writeModelCard(out, card);
         result = {
           target: 'package',
@@ -186,6 +191,7 @@ export const governanceCommands: Command[] = [
             version,
             audit: auditOf(store),
             auditKey: keyOf(loaded),
+            projectRoot: loaded.root,
           });
           const written = await writeModelCard(out, card);
           const record = ctx.flags['no-record'] !== true;

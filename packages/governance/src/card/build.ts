@@ -3,6 +3,7 @@
  * the Model Card Toolkit JSON are all rendered, so the three never disagree. Nothing is invented: a fact
  * the config, package, eval report or registry does not give is recorded in `missing`.
  */
+import { isAbsolute, relative, sep } from 'node:path';
 import type { Lineage, SlipwayConfig } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import type { Signature } from '@slipway/training';
@@ -40,6 +41,8 @@ export interface CardInput {
   evalReport: EvalReport | null;
   approvals?: CardApproval[];
   promotions?: CardPromotion[];
+  /** The project root: absolute dataset paths inside it are shown relative to it. */
+  projectRoot?: string | null;
   /** When the card is generated (defaults to now). */
   now?: Date;
 }
@@ -113,6 +116,8 @@ export interface ModelCard {
     sliceCount: number;
     fairness: EvalReport['fairness'];
     bootstrap: EvalReport['bootstrap'] | null;
+    operatingPoints: EvalReport['operatingPoints'];
+    notes: string[];
     createdAt: string;
   } | null;
   topFeatures: { feature: string; permutation: number | null; meanAbsShap: number | null }[];
@@ -132,6 +137,17 @@ function architectureOf(config: SlipwayConfig): string {
     m.batchNorm ? 'batch normalisation' : null,
   ].filter(Boolean);
   return `MLP with hidden layers [${m.hidden.join(', ')}] (${extras.join(', ')}), tfjs layers format`;
+}
+
+/** The eval split as the lineage names it (same md5), else relative to the project when inside it. */
+function datasetPath(d: { path: string; md5: string | null }, lineage: Lineage, root: string | null): string {
+  const same = d.md5 ? lineage.datasets.find((x) => x.md5 === d.md5) : undefined;
+  if (same) return same.path;
+  if (root && isAbsolute(d.path)) {
+    const rel = relative(root, d.path);
+    if (!rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
+  }
+  return d.path;
 }
 
 export function buildModelCard(input: CardInput): ModelCard {
@@ -200,7 +216,10 @@ export function buildModelCard(input: CardInput): ModelCard {
       }));
     evaluation = {
       verdict: evalReport.verdict,
-      dataset: evalReport.dataset,
+      dataset: {
+        ...evalReport.dataset,
+        path: datasetPath(evalReport.dataset, lineage, input.projectRoot ?? null),
+      },
       baseline: evalReport.baseline,
       metrics,
       gates: evalReport.gates,
@@ -208,6 +227,8 @@ export function buildModelCard(input: CardInput): ModelCard {
       sliceCount: evalReport.slices.length,
       fairness: evalReport.fairness,
       bootstrap: evalReport.bootstrap ?? null,
+      operatingPoints: evalReport.operatingPoints ?? null,
+      notes: evalReport.notes ?? [],
       createdAt: evalReport.createdAt,
     };
     if (evalReport.slices.length === 0)

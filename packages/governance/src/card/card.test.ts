@@ -108,3 +108,35 @@ describe('model card', () => {
     }
   });
 });
+
+describe('model card dataset paths', () => {
+  it('names the eval split as the lineage does (same md5), or relative to the project, never twice', () => {
+    const withEval = {
+      ...lineage,
+      datasets: [
+        ...lineage.datasets,
+        { name: 'eval', path: 'data/eval.parquet', md5: 'd'.repeat(32), digest: 'dddd' },
+      ],
+    };
+    const report = evalReport();
+    report.dataset.path = '/home/me/project/data/eval.parquet';
+    const card = buildModelCard({ ...base, lineage: withEval, config: cardConfig(), evalReport: report });
+    expect(card.evaluation?.dataset.path).toBe('data/eval.parquet');
+    expect(huggingFaceMetadata(card).datasets).toEqual(['data/train.parquet', 'data/eval.parquet']);
+    const json = modelCardToolkitJson(card) as { model_parameters: { data: unknown[] } };
+    expect(json.model_parameters.data).toHaveLength(2);
+    expect(renderModelCardMarkdown(card)).toContain(
+      '| eval | `data/eval.parquet` | `dddddddddddddddddddddddddddddddd` | 500 |',
+    );
+
+    const other = evalReport();
+    other.dataset = { path: '/home/me/project/data/other.parquet', md5: 'e'.repeat(32), rows: 10 };
+    const card2 = buildModelCard({
+      ...base,
+      config: cardConfig(),
+      evalReport: other,
+      projectRoot: '/home/me/project',
+    });
+    expect(card2.evaluation?.dataset.path).toBe('data/other.parquet');
+  });
+});

@@ -19,6 +19,7 @@ export async function cardForPackage(options: {
   config: SlipwayConfig;
   packageDir: string;
   evalReport?: EvalReport | null;
+  projectRoot?: string | null;
   now?: Date;
 }): Promise<ModelCard> {
   const facts = await readPackageFacts(options.packageDir);
@@ -31,6 +32,7 @@ export async function cardForPackage(options: {
     lineage: facts.lineage,
     profile: facts.profile,
     evalReport: options.evalReport ?? null,
+    projectRoot: options.projectRoot ?? null,
     ...(options.now ? { now: options.now } : {}),
   });
 }
@@ -44,6 +46,7 @@ export async function cardForVersion(options: {
   auditKey?: string | null;
   /** Use this report instead of the stored one. */
   evalReport?: EvalReport | null;
+  projectRoot?: string | null;
   now?: Date;
 }): Promise<{
   card: ModelCard;
@@ -90,6 +93,7 @@ export async function cardForVersion(options: {
           at: e.ts,
           previousVersion: (e.data.previousVersion as string | null | undefined) ?? null,
         })),
+      projectRoot: options.projectRoot ?? null,
       ...(options.now ? { now: options.now } : {}),
     });
     return { card, version: v, evalSource, evalProblem };

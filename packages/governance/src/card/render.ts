@@ -19,7 +19,7 @@ export function huggingFaceMetadata(card: ModelCard): Record<string, unknown> {
   if (card.license) meta.license = card.license;
   meta.pipeline_tag = PIPELINE_TAG[card.task];
   meta.tags = [...new Set(['slipway', 'tfjs', 'tabular', ...card.tags])];
-  const datasets = card.training.datasets.map((d) => d.path);
+  const datasets = [...new Set(card.training.datasets.map((d) => d.path))];
   if (card.evaluation && !datasets.includes(card.evaluation.dataset.path))
     datasets.push(card.evaluation.dataset.path);
   if (datasets.length > 0) meta.datasets = datasets;
@@ -105,13 +105,17 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   out.push('## Training data', '');
   const ds = card.training.datasets;
   if (ds.length > 0) {
-    out.push('| role | path | md5 | rows |', '| --- | --- | --- | ---: |');
-    for (const d of ds) out.push(`| ${d.name} | \`${d.path}\` | \`${d.md5}\` | ${d.rows ?? '—'} |`);
+    out.push('| role | path | md5 | rows used |', '| --- | --- | --- | ---: |');
+    for (const d of ds) {
+      const evalRows =
+        card.evaluation && card.evaluation.dataset.md5 === d.md5 ? card.evaluation.dataset.rows : undefined;
+      out.push(`| ${d.name} | \`${d.path}\` | \`${d.md5}\` | ${d.rows ?? evalRows ?? '—'} |`);
+    }
     out.push('');
   } else out.push('_No datasets recorded in lineage.json._', '');
   const p = card.training.profile;
   out.push(
-    `- Rows profiled: ${p.rows ?? missingNote(card, 'training rows')}`,
+    `- Rows in the training file (profiled): ${p.rows ?? missingNote(card, 'training rows')}`,
     `- Time range: ${p.timeRange ? `${p.timeRange.from} – ${p.timeRange.to} (column \`${p.timeRange.column}\`)` : missingNote(card, 'training time range')}`,
     `- Training: backend ${card.training.backend}, seed ${card.training.seed}, ${card.training.startedAt} – ${card.training.endedAt}`,
     '',
@@ -155,6 +159,16 @@ export function renderModelCardMarkdown(card: ModelCard): string {
         '',
         `Intervals: percentile bootstrap, ${e.bootstrap.resamples} resamples, seed ${e.bootstrap.seed}.`,
       );
+    const op = e.operatingPoints;
+    if (op) {
+      const pt = (x: { threshold: number; precision: number; recall: number; f1: number }) =>
+        `threshold ${fmt(x.threshold)}: precision ${fmt(x.precision)}, recall ${fmt(x.recall)}, F1 ${fmt(x.f1)}`;
+      out.push('', `Operating points (decision threshold in use: ${fmt(op.threshold)}):`);
+      if (op.maxF1) out.push(`- best F1 at ${pt(op.maxF1)}`);
+      if (op.forPrecision) out.push(`- precision ≥ ${fmt(op.forPrecision.target)} at ${pt(op.forPrecision)}`);
+      if (op.forRecall) out.push(`- recall ≥ ${fmt(op.forRecall.target)} at ${pt(op.forRecall)}`);
+    }
+    if (e.notes.length > 0) out.push('', 'Notes from the evaluation:', ...e.notes.map((n) => `- ${esc(n)}`));
     out.push('', '### Gates', '');
     if (e.gates.length === 0) out.push('_No gates configured._');
     for (const gr of e.gates)
@@ -263,7 +277,7 @@ export function modelCardToolkitJson(card: ModelCard): Record<string, unknown> {
     name: `${d.name}: ${d.path}`,
     description: `md5 ${d.md5}${d.rows !== undefined ? `, ${d.rows} rows` : ''}`,
   }));
-  if (card.evaluation) {
+  if (card.evaluation && !card.training.datasets.some((d) => d.md5 === card.evaluation!.dataset.md5)) {
     data.push({
       name: `eval: ${card.evaluation.dataset.path}`,
       description: `${card.evaluation.dataset.md5 ? `md5 ${card.evaluation.dataset.md5}, ` : ''}${card.evaluation.dataset.rows} rows`,
