@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -190,7 +191,10 @@ describe('bad input and faults', () => {
     chmodSync(join(dir, 'secret'), 0o000);
     if (process.getuid?.() === 0) {
       // root reads anything: run the hashing job as an unprivileged user to get a real EACCES.
-      const worker = fileURLToPath(new URL('./hash-worker.ts', import.meta.url));
+      // A copy beside the data, so that the unprivileged user can read it wherever the checkout lives.
+      const worker = join(dir, 'hash-worker.ts');
+      copyFileSync(fileURLToPath(new URL('./hash-worker.ts', import.meta.url)), worker);
+      chmodSync(worker, 0o644);
       const script = `import(${JSON.stringify(worker)}).then((m) => m.runJob({ t: 'hash', path: ${JSON.stringify(join(dir, 'secret'))} }, () => {})).then((r) => process.stdout.write(JSON.stringify(r)))`;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
         uid: 65534,
