@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '@slipway/cli';
 import { loadConfig } from '@slipway/core';
 import {
   appendAudit,
@@ -16,6 +17,8 @@ import {
 import { LocalStore } from '@slipway/tracking';
 import { train } from '@slipway/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { governanceCommands } from '../packages/cli/src/commands/governance.js';
+import { evalReport } from '../packages/governance/src/testing/card-fixtures.js';
 
 let dir: string;
 let store: LocalStore;
@@ -157,5 +160,46 @@ describe('reproduce', () => {
     expect(r.weightsMatch).toBe(false);
     expect(r.reproduced).toBeNull();
     expect(r.blockedBy).toMatch(/dataset train changed since training/);
+  });
+});
+
+describe('the CLI verbs', () => {
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const saved = { ...process.env };
+    for (const k of ['SLIPWAY_TRACKING_URI', 'MLFLOW_TRACKING_URI', 'GITHUB_ACTIONS']) delete process.env[k];
+    try {
+      const code = await main(
+        [...args, '--cwd', dir],
+        { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
+        governanceCommands,
+      );
+      return { code, stdout, stderr };
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  it('card <version> --eval stores the report and the card; lineage shows them', async () => {
+    const reportFile = join(dir, 'report.json');
+    const run = await store.getRun((await store.getModelVersion('lineage-demo', version)).runId!);
+    await writeFile(reportFile, JSON.stringify(evalReport('pass', run.tags[VERSION_TAGS.packageHash])));
+    const card = await cli(['card', version, '--eval', reportFile, '--out', join(dir, 'card'), '--json']);
+    expect(card.stderr).toBe('');
+    expect(card.code).toBe(0);
+    const out = JSON.parse(card.stdout);
+    expect(out).toMatchObject({ target: 'version', version, recorded: true, eval: 'store' });
+    const v = await store.getModelVersion('lineage-demo', version);
+    expect(v.tags[VERSION_TAGS.cardSha256]).toBe(out.sha256);
+    expect(v.tags['slipway.eval.verdict']).toBe('pass');
+    const lineage = await cli(['lineage', 'lineage-demo', version, '--json']);
+    expect(lineage.code).toBe(0);
+    expect(JSON.parse(lineage.stdout)).toMatchObject({
+      evaluation: { verdict: 'pass' },
+      card: { sha256: out.sha256 },
+    });
+    const bad = await cli(['card', join(dir, 'nope'), '--json']);
+    expect(bad.code).toBe(2);
   });
 });
