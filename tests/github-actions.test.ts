@@ -338,6 +338,10 @@ describe('data-check', () => {
         expect(note, column).toBeDefined();
         expect(schemaText[note.start_line - 1]).toContain(`"${column}"`);
       }
+      // …and on the first offending row of the CSV (line 5: the 4th data row was rewritten).
+      const rowNote = notes.find((n) => n.path === 'data/eval.csv' && n.title.startsWith('origin'));
+      expect(rowNote).toMatchObject({ start_line: 5, annotation_level: 'failure' });
+      expect(broken[4]).toContain('XXX');
       const report = JSON.parse(await readFile(join(dir, res.outputs.report!), 'utf8'));
       expect(report.validations).toHaveLength(2);
       expect(report.validations[0].success).toBe(true);

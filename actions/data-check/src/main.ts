@@ -19,6 +19,7 @@ import {
   type Annotation,
   formatActionError,
   GitHubClient,
+  locateCsvRow,
   locateLine,
   publishReport,
   readActionContext,
@@ -73,13 +74,25 @@ async function run(): Promise<void> {
       const report = await validateDataset(dataset, schema);
       validations.push(report);
       for (const a of report.anomalies) {
+        const what = `${a.unexpectedCount} unexpected value(s) (${(a.unexpectedShare * 100).toFixed(2)}%) in ${rel(dataset)}; sample: ${a.sample.slice(0, 5).map(cell).join(', ') || '—'}`;
         annotations.push({
           path: rel(schema),
           startLine: a.column ? await locateLine(schema, `"${a.column}"`) : 1,
           level: 'failure',
           title: `${rel(dataset)}: ${a.expectation}${a.column ? ` (${a.column})` : ''}`,
-          message: `${a.unexpectedCount} unexpected value(s) (${(a.unexpectedShare * 100).toFixed(2)}%) in ${rel(dataset)}; sample: ${a.sample.slice(0, 5).map(cell).join(', ') || '—'}`,
+          message: what,
         });
+        // And on the first offending row of the data file itself, where the file is CSV.
+        const row = a.column ? await locateCsvRow(dataset, a.column, a.sample) : null;
+        if (row !== null && a.column) {
+          annotations.push({
+            path: rel(dataset),
+            startLine: row,
+            level: 'failure',
+            title: `${a.column}: ${a.expectation}`,
+            message: `first offending row; ${what}`,
+          });
+        }
       }
     }
     const anomalies = validations.flatMap((v) => v.anomalies.map((a) => ({ v, a })));

@@ -3,7 +3,9 @@
  * with the first 50 and the rest are appended with PATCH, 50 at a time. Text fields are capped to the
  * limits of the API (summary/text 65,535 characters, title 255).
  */
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { GitHubClient } from './client.js';
 import { truncateMarkdown } from './comment.js';
 
@@ -117,4 +119,71 @@ export async function locateLine(file: string, pattern: string | RegExp): Promis
     typeof pattern === 'string' ? (l: string) => l.includes(pattern) : (l: string) => pattern.test(l);
   const i = lines.findIndex(test);
   return i === -1 ? 1 : i + 1;
+}
+
+/** Splits one CSV line into fields (RFC 4180 quotes; a quoted field spanning lines is not followed). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * The 1-based line of the first row of a CSV file whose `column` holds one of `values` (e.g. a
+ * validation failure's sample), so an annotation can point at the offending row. Streams the file and
+ * stops at the first match or after `maxLines`; null for other formats or when nothing matches.
+ */
+export async function locateCsvRow(
+  file: string,
+  column: string,
+  values: readonly unknown[],
+  maxLines = 1_000_000,
+): Promise<number | null> {
+  if (!/\.csv$/i.test(file) || values.length === 0) return null;
+  const wanted = new Set(values.map((v) => (v === null || v === undefined ? '' : String(v))));
+  const numeric = new Set([...wanted].map(Number).filter((n) => Number.isFinite(n)));
+  let stream: ReturnType<typeof createReadStream>;
+  try {
+    stream = createReadStream(file, { encoding: 'utf8' });
+  } catch {
+    return null;
+  }
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let index = -1;
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (n === 1) {
+        index = csvFields(line).indexOf(column);
+        if (index === -1) return null;
+        continue;
+      }
+      const field = csvFields(line)[index] ?? '';
+      if (wanted.has(field) || (field !== '' && numeric.has(Number(field)))) return n;
+      if (n >= maxLines) return null;
+    }
+  } catch {
+    return null;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  return null;
 }

@@ -8,6 +8,7 @@ export {
   type CheckRunOptions,
   type CheckRunResult,
   createCheckRun,
+  locateCsvRow,
   locateLine,
 } from './checks.js';
 export {
