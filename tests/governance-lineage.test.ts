@@ -9,6 +9,10 @@ import { loadConfig } from '@slipway/core';
 import {
   appendAudit,
   lineageChain,
+  offlineLookup,
+  parsePolicy,
+  readEvalReport,
+  registerVersion,
   renderLineage,
   reproduce,
   storeAuditSink,
@@ -24,6 +28,7 @@ let dir: string;
 let store: LocalStore;
 let version: string;
 let commit: string;
+let packageDir: string;
 
 function rows(n: number, seed: number): string {
   let s = seed;
@@ -71,6 +76,7 @@ beforeAll(async () => {
   store = new LocalStore(join(dir, '.slipway'));
   const loaded = await loadConfig({ cwd: dir });
   const result = await train({ loaded, store, force: true });
+  packageDir = result.packageDir;
   await store.ensureRegisteredModel('lineage-demo');
   const v = await store.createModelVersion('lineage-demo', `runs:/${result.runId}/model`, {
     runId: result.runId!,
@@ -201,5 +207,85 @@ describe('the CLI verbs', () => {
     });
     const bad = await cli(['card', join(dir, 'nope'), '--json']);
     expect(bad.code).toBe(2);
+  });
+});
+
+describe('registerVersion', () => {
+  const identity = {
+    login: 'Local Dev',
+    source: 'git-config' as const,
+    ci: false,
+    repository: null,
+    eventName: null,
+    pullRequest: null,
+    policyRef: null,
+  };
+  const allow = parsePolicy(
+    'version: 1\nroles:\n  local: { members: ["@local"] }\ngrants:\n  - role: local\n    actions: [register]\n',
+    'p.yaml',
+  );
+  const deny = parsePolicy('version: 1\nroles: {}\ngrants: []\n', 'p.yaml');
+
+  it('returns the existing version for a package already registered, and refuses without a grant', async () => {
+    const args = {
+      store,
+      model: 'lineage-demo',
+      packageDir,
+      actor: identity,
+      lookup: offlineLookup,
+      audit: storeAuditSink(store),
+    };
+    const again = await registerVersion({ ...args, policy: allow });
+    expect(again).toMatchObject({ registered: true, existing: true, version });
+    const refused = await registerVersion({ ...args, policy: deny });
+    expect(refused).toMatchObject({
+      registered: false,
+      version: null,
+      refusedBy: { rule: 'deny-by-default' },
+    });
+  });
+
+  it('registers into another store with a run that holds the package, and stores the eval report', async () => {
+    const other = new LocalStore(join(dir, 'other-store'));
+    try {
+      const hash = (await store.getModelVersion('lineage-demo', version)).tags[VERSION_TAGS.packageHash]!;
+      const r = await registerVersion({
+        store: other,
+        model: 'lineage-demo',
+        packageDir,
+        actor: identity,
+        policy: allow,
+        lookup: offlineLookup,
+        audit: storeAuditSink(other),
+        evalReport: evalReport('pass', hash),
+      });
+      expect(r).toMatchObject({
+        registered: true,
+        existing: false,
+        version: '1',
+        evalRecorded: true,
+        packageHash: hash,
+      });
+      const v = await other.getModelVersion('lineage-demo', '1');
+      expect(v.source).toBe(`runs:/${r.runId}/model`);
+      expect(v.tags[VERSION_TAGS.author]).toContain('Local Dev');
+      expect((await readEvalReport(other, v)).ok).toBe(true);
+      const chain = await lineageChain({ store: other, model: 'lineage-demo', version: '1' });
+      expect(chain.package.hash).toBe(hash);
+      await expect(
+        registerVersion({
+          store: other,
+          model: 'lineage-demo',
+          packageDir,
+          actor: identity,
+          policy: allow,
+          lookup: offlineLookup,
+          audit: storeAuditSink(other),
+          evalReport: evalReport('pass', 'a'.repeat(64)),
+        }),
+      ).rejects.toThrow(/eval report is for package aaaaaaaaaaaa/);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -55,7 +55,11 @@ async function runOf(
   if (lineage.runId) {
     try {
       const run = await store.getRun(lineage.runId);
-      if (run.tags['slipway.package.hash'] === hash) return run.id;
+      const holdsPackage = await store
+        .listArtifacts(run.id, 'model')
+        .then((a) => a.some((f) => f.path.endsWith('manifest.json')))
+        .catch(() => false);
+      if (run.tags['slipway.package.hash'] === hash && holdsPackage) return run.id;
     } catch {}
   }
   // The package was trained against another store (or none): give it a run here, holding the package.
@@ -134,7 +138,10 @@ export async function registerVersion(input: RegisterInput): Promise<RegisterRes
       runId,
       tags: {
         [VERSION_TAGS.packageHash]: hash,
-        [VERSION_TAGS.author]: [actor.login, lineage.actor].filter(Boolean).join(','),
+        // Registrant, trainer and PR author: none of them may approve this version's promotion.
+        [VERSION_TAGS.author]: [
+          ...new Set([actor.login, lineage.actor, actor.pullRequest?.author].filter(Boolean)),
+        ].join(','),
       },
       description: `package ${hash.slice(0, 12)}, trained ${lineage.endedAt} on ${lineage.backend}`,
     });
