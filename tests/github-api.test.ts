@@ -12,6 +12,7 @@ import {
   createDeployment,
   GitHubClient,
   getRepositoryPermission,
+  getTeamMembership,
   resolveIdentity,
   SUMMARY_MAX_BYTES,
   setDeploymentStatus,
@@ -207,6 +208,24 @@ describe('deployments and permissions', () => {
     });
     expect((await getRepositoryPermission(client, { ...repo, username: 'bob' })).permission).toBe('read');
     expect((await getRepositoryPermission(client, { ...repo, username: 'eve' })).permission).toBe('none');
+  });
+});
+
+describe('team membership', () => {
+  it('a PAT with org read sees members and non-members; GITHUB_TOKEN cannot tell (unknown, never "no")', async () => {
+    double.teams.set('slipway-ml/ml-platform', ['alice']);
+    double.tokens.set('ghp_org', { login: 'org-reader', kind: 'user' });
+    const pat = new GitHubClient({ token: 'ghp_org', baseUrl: double.url });
+    expect(await getTeamMembership(pat, { org: OWNER, team: 'ml-platform', username: 'alice' })).toEqual({
+      team: 'ml-platform',
+      state: 'active',
+    });
+    expect((await getTeamMembership(pat, { org: OWNER, team: 'ml-platform', username: 'bob' })).state).toBe(
+      'none',
+    );
+    expect(
+      (await getTeamMembership(client, { org: OWNER, team: 'ml-platform', username: 'alice' })).state,
+    ).toBe('unknown');
   });
 });
 

@@ -165,6 +165,8 @@ export class GitHubDouble {
   readonly annotations = new Map<number, Json[]>();
   readonly deployments: { id: number; ref: string; environment: string; statuses: Json[] }[] = [];
   readonly permissions = new Map<string, string>();
+  /** `org/team` → member logins. */
+  readonly teams = new Map<string, string[]>();
   readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   readonly tokens = new Map<string, TokenIdentity>();
   private readonly faults = new Map<string, Fault[]>();
@@ -487,6 +489,23 @@ export class GitHubDouble {
       case 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches': {
         this.dispatches.push({ workflow: params.workflow_id!, ref: body.ref, inputs: body.inputs ?? {} });
         return send(204, undefined);
+      }
+      case 'GET /orgs/{org}/teams/{team_slug}/memberships/{username}': {
+        // Installation tokens (GITHUB_TOKEN) have no organization Members permission.
+        if (who.kind === 'app') {
+          return send(403, {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/teams/members#get-team-membership-for-a-user',
+            status: '403',
+          });
+        }
+        const members = this.teams.get(`${params.org}/${params.team_slug}`);
+        if (!members?.includes(params.username!)) return notFound();
+        return send(200, {
+          url: `${this.url}/teams/1/memberships/${params.username}`,
+          role: 'member',
+          state: 'active',
+        });
       }
       case 'GET /repos/{owner}/{repo}/collaborators/{username}/permission': {
         const p = this.permissions.get(params.username!);
