@@ -88,12 +88,13 @@ for f in walk(None):
         for block in iter(lambda: fh.read(1 << 20), b""): h.update(block)
     arts[f] = h.hexdigest()
 rm = c.get_registered_model(model)
+# slipway.createToken is the client's retry guard (docs/tracking.md), not data it was asked to write.
 versions = [c.get_model_version(model, v.version) for v in sorted(c.search_model_versions(f"name='{model}'"), key=lambda v: int(v.version))]
 print(json.dumps({
   "run": {"name": r.info.run_name, "status": r.info.status, "params": r.data.params, "tags": r.data.tags, "metrics": r.data.metrics},
   "history": hist, "inputs": inputs, "artifacts": arts,
   "aliases": {a: str(v) for a, v in rm.aliases.items()},
-  "versions": [{"version": str(v.version), "source": v.source, "runId": v.run_id or None, "tags": v.tags, "aliases": sorted(v.aliases)} for v in versions],
+  "versions": [{"version": str(v.version), "source": v.source, "runId": v.run_id or None, "tags": {k: t for k, t in v.tags.items() if k != "slipway.createToken"}, "aliases": sorted(v.aliases)} for v in versions],
 }))
 `;
 

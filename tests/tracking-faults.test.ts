@@ -138,11 +138,12 @@ describe('MLflow client faults', () => {
     await http.close();
   });
 
-  it('stores each metric once, and creates one run, when requests are retried after a lost response', async () => {
+  it('stores each metric once, and creates one run and one version, when requests are retried after a lost response', async () => {
     // A proxy that lets MLflow commit the first runs/create and every other log-batch, then drops the
     // connection before answering.
     let batches = 0;
     let creates = 0;
+    let versions = 0;
     const proxy = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
@@ -154,7 +155,8 @@ describe('MLflow client faults', () => {
       const body = Buffer.from(await upstream.arrayBuffer());
       const lose =
         (req.url?.includes('/runs/log-batch') && batches++ % 2 === 0) ||
-        (req.url?.includes('/runs/create') && creates++ === 0);
+        (req.url?.includes('/runs/create') && creates++ === 0) ||
+        (req.url?.includes('/model-versions/create') && versions++ === 0);
       if (lose) {
         req.socket.destroy();
         return;
@@ -173,6 +175,15 @@ describe('MLflow client faults', () => {
     expect(creates).toBe(1); // the retry found the run the lost attempt made instead of creating another
     expect((await store.searchRuns([e.id])).map((r) => r.id)).toEqual([run.id]);
     expect(batches).toBe(6); // 3 batches, each sent twice
+    // Model versions likewise: v1 directly, v2 through the proxy that loses the first answer.
+    const direct = new MlflowStore(server.url);
+    await direct.ensureRegisteredModel('lost-responses');
+    await direct.createModelVersion('lost-responses', 's3://bucket/v1');
+    const v2 = await store.createModelVersion('lost-responses', 's3://bucket/v2', { tags: { k: 'v' } });
+    expect(versions).toBe(1);
+    expect(v2).toMatchObject({ version: '2', source: 's3://bucket/v2', tags: { k: 'v' } });
+    expect((await direct.searchModelVersions('lost-responses')).map((v) => v.version)).toEqual(['1', '2']);
+    await direct.close();
     const seen = (await mlflowPython(server.url, PY_COUNT(run.id, 'm'))) as { n: number; distinct: number };
     expect(seen).toMatchObject({ n: 3000, distinct: 3000 });
     await store.close();

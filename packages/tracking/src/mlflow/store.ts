@@ -101,7 +101,7 @@ function mapVersion(v: J): ModelVersion {
     version: str(v.version),
     source: str(v.source),
     runId: v.run_id ? str(v.run_id) : null,
-    tags: toRecord(v.tags),
+    tags: Object.fromEntries(Object.entries(toRecord(v.tags)).filter(([k]) => k !== CREATE_TOKEN)),
     aliases: ((v.aliases as string[] | undefined) ?? []).map(String).sort(),
     createdAt: num(v.creation_timestamp),
     ...(v.description ? { description: str(v.description) } : {}),
@@ -538,13 +538,22 @@ export class MlflowStore implements Store {
     options: { runId?: string; tags?: Record<string, string>; description?: string } = {},
   ): Promise<ModelVersion> {
     if (options.tags) checkTags(options.tags, LIMITS.modelTagValue);
+    // Not idempotent either: the token finds the version a lost attempt created (see createRun).
+    const token = randomBytes(12).toString('hex');
     const res = await this.http.call<{ model_version: J }>('POST', '/model-versions/create', {
       body: {
         name,
         source,
         ...(options.runId ? { run_id: options.runId } : {}),
         ...(options.description !== undefined ? { description: options.description } : {}),
-        tags: toList(options.tags),
+        tags: toList({ ...options.tags, [CREATE_TOKEN]: token }),
+      },
+      recover: async () => {
+        const found = await this.http.call<{ model_versions?: J[] }>('GET', '/model-versions/search', {
+          query: { filter: `name=${quote(name)} AND tags.\`${CREATE_TOKEN}\` = '${token}'` },
+          once: true,
+        });
+        return found.model_versions?.[0] ? { model_version: found.model_versions[0] } : undefined;
       },
     });
     return mapVersion(res.model_version);
