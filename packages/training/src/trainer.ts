@@ -6,6 +6,7 @@
 import { type Progress, type SlipwayConfig, SlipwayError, type Task } from '@slipway/core';
 import * as tf from '@tensorflow/tfjs';
 import { evaluate } from './metrics.js';
+import { predictChunk } from './package/open.js';
 import { mulberry32, shuffle, withRandom } from './random.js';
 
 export interface EpochLogs {
@@ -45,7 +46,6 @@ export interface TrainerResult {
 }
 
 const EPS = 1e-7;
-const PREDICT_CHUNK = 8192;
 
 function optimizerFor(training: SlipwayConfig['training']): tf.Optimizer {
   switch (training.optimizer) {
@@ -88,9 +88,10 @@ export function predictRows(
   units: number,
 ): Float32Array {
   const out = new Float32Array(rows.length * units);
-  const buf = new Float32Array(Math.min(PREDICT_CHUNK, rows.length) * width);
-  for (let start = 0; start < rows.length; start += PREDICT_CHUNK) {
-    const n = Math.min(PREDICT_CHUNK, rows.length - start);
+  const chunk = predictChunk();
+  const buf = new Float32Array(Math.min(chunk, rows.length) * width);
+  for (let start = 0; start < rows.length; start += chunk) {
+    const n = Math.min(chunk, rows.length - start);
     for (let r = 0; r < n; r++) {
       const i = rows[start + r]!;
       buf.set(x.subarray(i * width, (i + 1) * width), r * width);
