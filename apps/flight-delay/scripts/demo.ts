@@ -166,9 +166,14 @@ async function startServer(source: string): Promise<{ child: ChildProcess; url: 
   const url = await new Promise<string>((done, fail) => {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       buffer += d;
+      let parsed: { url?: string; error?: { message: string } };
       try {
-        done((JSON.parse(buffer) as { url: string }).url);
-      } catch {}
+        parsed = JSON.parse(buffer);
+      } catch {
+        return;
+      }
+      if (parsed.url) done(parsed.url);
+      else fail(new StepFailed(`slipway serve failed: ${parsed.error?.message ?? buffer}`));
     });
     child.on('close', (code) =>
       fail(new StepFailed(`slipway serve exited ${code} before it listened:\n${buffer}`)),
@@ -292,9 +297,11 @@ async function main(): Promise<void> {
   const evalDir = join(out, 'eval');
   const evaluated = await slipway<{
     verdict: string;
-    firstRun: boolean;
-    gates: { metric: string; rule: string; passed: boolean; reason: string }[];
-    files?: Record<string, string>;
+    report: {
+      firstRun: boolean;
+      gates: { metric: string; rule: string; passed: boolean; reason: string }[];
+      metrics: { name: string; candidate: number | null; baseline: number | null; delta: number | null }[];
+    };
   }>(
     [
       'eval',
@@ -309,12 +316,18 @@ async function main(): Promise<void> {
     ],
     { allowExit: [1] },
   );
+  const report = evaluated.result.report;
   say(
-    `  verdict: ${evaluated.result.verdict.toUpperCase()}${evaluated.result.firstRun ? ' (first run: no champion yet, absolute thresholds only)' : ' (compared with the champion)'}`,
+    `  verdict: ${evaluated.result.verdict.toUpperCase()}${report.firstRun ? ' (first run: no champion yet, absolute thresholds only)' : ' (compared with the champion)'}`,
   );
-  for (const g of evaluated.result.gates)
-    say(`    ${g.passed ? '✔' : '✖'} ${g.metric} ${g.rule}: ${g.reason}`);
-  summary.eval = { verdict: evaluated.result.verdict, firstRun: evaluated.result.firstRun };
+  for (const m of report.metrics.filter((m) => ['roc_auc', 'log_loss', 'f1'].includes(m.name))) {
+    const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(4));
+    say(
+      `    ${m.name.padEnd(9)} candidate ${fmt(m.candidate)}${m.baseline !== null ? `  champion ${fmt(m.baseline)}  Δ ${m.delta !== null && m.delta >= 0 ? '+' : ''}${fmt(m.delta)}` : ''}`,
+    );
+  }
+  for (const g of report.gates) say(`    ${g.passed ? '✔' : '✖'} ${g.metric} ${g.rule}: ${g.reason}`);
+  summary.eval = { verdict: evaluated.result.verdict, firstRun: report.firstRun };
   if (evaluated.code !== 0) {
     say('\nA gate failed: on a pull request this fails the check, and the candidate is not registered.');
     await finish(summary, 1);

@@ -1,7 +1,13 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type LoadedConfig, loadConfig, SlipwayError } from '@slipway/core';
-import { openStore, type Store } from '@slipway/tracking';
+import {
+  type AuditRecord,
+  fetchVersionPackage,
+  recordAuditEvent,
+  resolveIdentity,
+} from '@slipway/governance';
+import { type ModelVersion, openStore, type Store } from '@slipway/tracking';
 import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
 import type { CommandContext } from './command.js';
 
@@ -50,7 +56,9 @@ export async function resolveModel(ref: string, loaded: LoadedConfig, store?: St
     let name = modelName(loaded);
     let alias: string | null = null;
     let version: string | null = null;
-    const m = /^([^@:]+)([@:])(.+)$/.exec(ref);
+    // MLflow-style URIs too: models:/<name>@<alias>, models:/<name>/<version>.
+    const uri = /^models:\/([^@/]+)(?:@(.+)|\/(\d+))$/.exec(ref);
+    const m = uri ? [ref, uri[1], uri[2] ? '@' : ':', uri[2] ?? uri[3]] : /^([^@:]+)([@:])(.+)$/.exec(ref);
     if (m) {
       name = m[1]!;
       if (m[2] === '@') alias = m[3]!;
@@ -63,34 +71,62 @@ export async function resolveModel(ref: string, loaded: LoadedConfig, store?: St
         hint: `promote a version first (slipway promote ${name} <version> --to ${alias}), or pass a package directory`,
       });
     }
-    const dir = await materialize(mv.source, s, loaded, name, mv.version);
+    const dir = await materialize(mv, s, loaded);
     return { model: await loadModelPackage(dir), name, version: mv.version, alias };
   } finally {
     if (!store) await s.close();
   }
 }
 
-async function materialize(
-  source: string,
-  store: Store,
-  loaded: LoadedConfig,
-  name: string,
-  version: string,
-): Promise<string> {
-  const runs = /^runs:\/([^/]+)\/(.+)$/.exec(source);
-  if (runs) {
-    const dest = join(loaded.root, '.slipway', 'cache', 'models', name, version);
-    if (isPackageDir(dest)) return dest;
-    await store.downloadArtifact(runs[1]!, runs[2]!, dest);
-    return dest;
+/** A local directory holding the version's package, downloaded once into `.slipway/cache/` when remote. */
+async function materialize(v: ModelVersion, store: Store, loaded: LoadedConfig): Promise<string> {
+  const cache = join(loaded.root, '.slipway', 'cache', 'models', v.name, v.version);
+  const cached = readdirIfExists(cache)
+    .map((d) => join(cache, d))
+    .find(isPackageDir);
+  if (cached) return cached;
+  const dir = await fetchVersionPackage(store, v, cache);
+  if (!isPackageDir(dir)) {
+    throw new SlipwayError(
+      'MODEL_SOURCE_UNAVAILABLE',
+      `model ${v.name} version ${v.version}: its source ${v.source} is not a readable model package`,
+      {
+        hint: 'the package may have been deleted; retrain (slipway train) and register again',
+      },
+    );
   }
-  const path = source.startsWith('file://') ? new URL(source).pathname : source;
-  if (isPackageDir(path)) return path;
-  throw new SlipwayError(
-    'MODEL_SOURCE_UNAVAILABLE',
-    `model ${name} version ${version}: its source ${source} is not a readable model package`,
-    {
-      hint: 'the package directory may have been deleted; retrain (slipway train) and register again',
-    },
-  );
+  return dir;
+}
+
+function readdirIfExists(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Appends a stage event (train, eval, drift) to the project's audit log. The log is the record of what
+ * happened; a failure to write it is reported on stderr but does not undo the stage's result.
+ */
+export async function auditStage(
+  loaded: LoadedConfig,
+  record: Omit<AuditRecord, 'actor'>,
+  store?: Store,
+): Promise<void> {
+  const s = store ?? (await openProjectStore(loaded));
+  try {
+    const actor = await resolveIdentity({ cwd: loaded.root }).then(
+      (i) => i.login,
+      () => null,
+    );
+    await recordAuditEvent(s, loaded.config, { ...record, actor });
+  } catch (err) {
+    process.stderr.write(
+      `warning: could not append the ${record.event} event to the audit log: ${(err as Error).message}\n`,
+    );
+  } finally {
+    if (!store) await s.close();
+  }
 }

@@ -7,6 +7,7 @@ import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
 import { isNotFound, openStore, type Store } from '@slipway/tracking';
 import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
+import { auditStage, modelName } from '../project.js';
 
 interface Resolved {
   pkg: LoadedModelPackage;
@@ -203,6 +204,18 @@ export const evalCommands: Command[] = [
             ? resolve(ctx.cwd, ctx.flags.out)
             : join(loaded.root, '.slipway', 'eval', candidate.pkg.hash.slice(0, 16));
         const written = await writeReports(report, out);
+        await auditStage(loaded, {
+          event: 'eval',
+          outcome: report.verdict === 'pass' ? 'ok' : 'failed',
+          model: modelName(loaded),
+          version: candidate.version,
+          data: {
+            packageHash: report.candidate.packageHash,
+            verdict: report.verdict,
+            baseline: report.baseline?.version ?? null,
+            failedGates: report.gates.filter((g) => !g.passed).map((g) => `${g.metric} ${g.rule}`),
+          },
+        });
         ctx.output({ verdict: report.verdict, reports: written, report }, () => human(report, out, ctx.cwd));
         return report.verdict === 'pass' ? ExitCode.Ok : ExitCode.CheckFailed;
       } finally {

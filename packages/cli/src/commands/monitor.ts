@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { monitorWindow, renderMonitorMarkdown, writeMonitorReports } from '@slipway/eval';
 import type { Command } from '../command.js';
-import { loadProject, resolveModel } from '../project.js';
+import { auditStage, loadProject, resolveModel } from '../project.js';
 
 export const monitorCommands: Command[] = [
   {
@@ -60,6 +60,13 @@ export const monitorCommands: Command[] = [
             ...(typeof ctx.flags.labels === 'string' ? { labels: resolve(ctx.cwd, ctx.flags.labels) } : {}),
           });
           const files = await writeMonitorReports(report, resolve(outRoot, name));
+          await auditStage(loaded, {
+            event: 'drift',
+            outcome: report.alert ? 'alert' : 'ok',
+            model: report.model.name,
+            version,
+            data: { window: name, share: report.drift.share, reasons: report.reasons },
+          });
           results.push({ report, files });
         }
       } finally {

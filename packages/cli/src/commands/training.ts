@@ -12,6 +12,7 @@ import {
   train,
 } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
+import { auditStage, modelName } from '../project.js';
 
 const configFlag = {
   config: {
@@ -122,6 +123,21 @@ export const trainingCommands: Command[] = [
           ...(typeof ctx.flags.backend === 'string' ? { backend: ctx.flags.backend } : {}),
           ...(typeof ctx.flags.out === 'string' ? { outDir: resolve(ctx.cwd, ctx.flags.out) } : {}),
         });
+        await auditStage(
+          loaded,
+          {
+            event: 'train',
+            outcome: 'ok',
+            model: modelName(loaded),
+            data: {
+              packageHash: result.hash,
+              cached: result.cached,
+              runId: result.runId,
+              backend: result.backend.name,
+            },
+          },
+          store ?? undefined,
+        );
         const data = {
           packageDir: result.packageDir,
           cached: result.cached,

@@ -153,10 +153,12 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
       `dataset drift: ${drift.driftedCount} of ${drift.testedCount} columns drifted (share ${drift.share.toFixed(2)} ≥ ${drift.shareThreshold})`,
     );
   const breaking = changes.filter((c) => c.modelInput);
+  // A column the model never saw appearing is news, not an alarm; a trained column going away or changing type is.
+  const lost = changes.filter((c) => !c.modelInput && c.change !== 'new');
   if (breaking.length)
     reasons.push(`input schema changed: ${breaking.map((c) => `${c.column} ${c.change}`).join(', ')}`);
-  else if (changes.length)
-    reasons.push(`dataset schema changed: ${changes.map((c) => `${c.column} ${c.change}`).join(', ')}`);
+  if (lost.length)
+    reasons.push(`dataset schema changed: ${lost.map((c) => `${c.column} ${c.change}`).join(', ')}`);
 
   let predictionDrift: MonitorReport['predictionDrift'] = null;
   let performance: MonitorReport['performance'] = null;
