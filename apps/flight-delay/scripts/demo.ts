@@ -375,6 +375,9 @@ async function main(): Promise<void> {
   step('canary rollout with traffic replayed from the May window');
   if (previousChampion && previousChampion !== version) {
     summary.canary = await canaryRollout(`models:/flight-delay/${previousChampion}`, packageDir);
+  } else if (previousChampion === version) {
+    say(`  version ${version} is already the champion and serving: nothing to roll out.`);
+    summary.canary = { phase: 'unchanged' };
   } else {
     say(
       '  first release: there is no earlier champion to run a canary against, so this version goes live as stable.',
