@@ -1,4 +1,4 @@
 export type { Command, CommandContext, FlagSpec } from './command.js';
-export { commands } from './commands/index.js';
+export { type CommandGroup, commandNames, groups, loadCommands } from './commands/index.js';
 export { GLOBAL_FLAGS, helpText, type Io, main, reportError } from './main.js';
 export { renderTable } from './table.js';

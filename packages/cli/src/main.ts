@@ -10,7 +10,7 @@ import {
   suggest,
 } from '@slipway/core';
 import type { Command, CommandContext, FlagSpec } from './command.js';
-import { commands as allCommands } from './commands/index.js';
+import { commandNames, groups, loadCommands } from './commands/index.js';
 
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   json: { type: 'boolean', description: 'print machine-readable JSON on stdout (progress stays on stderr)' },
@@ -61,11 +61,11 @@ export function helpText(commands: readonly Command[], command?: Command): strin
   ].join('\n');
 }
 
-/** The command whose name matches the longest prefix of the words in argv. */
+/** The verb whose name matches the longest prefix of the words in argv. */
 function findCommand(
-  commands: readonly Command[],
+  names: readonly string[],
   argv: string[],
-): { command?: Command; rest: string[]; words: string[] } {
+): { name?: string; rest: string[]; words: string[] } {
   const words: string[] = [];
   for (const a of argv) {
     if (a.startsWith('-')) break;
@@ -73,18 +73,16 @@ function findCommand(
   }
   for (let n = Math.min(words.length, 3); n > 0; n--) {
     const name = words.slice(0, n).join(' ');
-    const command = commands.find((c) => c.name === name);
-    if (command) {
+    if (names.includes(name)) {
       const index = argv.indexOf(words[n - 1]!);
-      return { command, rest: [...argv.slice(0, argv.indexOf(words[0]!)), ...argv.slice(index + 1)], words };
+      return { name, rest: [...argv.slice(0, argv.indexOf(words[0]!)), ...argv.slice(index + 1)], words };
     }
   }
   return { rest: argv, words };
 }
 
-function unknownCommand(commands: readonly Command[], words: string[]): SlipwayError {
+function unknownCommand(names: readonly string[], words: string[]): SlipwayError {
   const typed = words.join(' ');
-  const names = commands.map((c) => c.name);
   // Suggest among commands with the same number of words first ("data ad" → "data add").
   const guess =
     suggest(typed, names) ?? suggest(words[0] ?? '', [...new Set(names.map((n) => n.split(' ')[0]!))]);
@@ -100,23 +98,34 @@ function unknownCommand(commands: readonly Command[], words: string[]): SlipwayE
   );
 }
 
+/**
+ * Runs `slipway <argv>`. `commands` replaces the built-in verbs (tests); by default only the module of
+ * the verb being run is loaded.
+ */
 export async function main(
   argv: string[],
   io: Io = { stdout: process.stdout, stderr: process.stderr },
-  commands: readonly Command[] = allCommands,
+  commands?: readonly Command[],
 ): Promise<number> {
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
     if (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'))) {
-      io.stdout.write(`${helpText(commands)}\n`);
+      io.stdout.write(`${helpText(commands ?? (await loadCommands()))}\n`);
       return ExitCode.Ok;
     }
     if (argv[0] === '--version' || argv[0] === '-v') {
       io.stdout.write(`${SLIPWAY_VERSION}\n`);
       return ExitCode.Ok;
     }
-    const { command, rest, words } = findCommand(commands, argv);
+    const names = commands ? commands.map((c) => c.name) : commandNames;
+    const { name, rest, words } = findCommand(names, argv);
+    const command =
+      name === undefined
+        ? undefined
+        : commands
+          ? commands.find((c) => c.name === name)
+          : (await groups.find((g) => g.names.includes(name))!.load()).find((c) => c.name === name);
     if (!command) {
       if (words.length === 0) {
         const flag = argv[0] ?? '';
@@ -126,7 +135,7 @@ export async function main(
           { hint: 'run `slipway --help`' },
         );
       }
-      throw unknownCommand(commands, words);
+      throw unknownCommand(names, words);
     }
     const specs = { ...(command.flags ?? {}), ...GLOBAL_FLAGS };
     let parsed: ReturnType<typeof parseArgs>;
@@ -166,7 +175,7 @@ export async function main(
     }
     const flags = parsed.values as CommandContext['flags'];
     if (flags.help) {
-      io.stdout.write(`${helpText(commands, command)}\n`);
+      io.stdout.write(`${helpText([command], command)}\n`);
       return ExitCode.Ok;
     }
     const cwd = resolve(typeof flags.cwd === 'string' ? flags.cwd : process.cwd());

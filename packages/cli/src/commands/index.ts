@@ -1,29 +1,49 @@
 import type { Command } from '../command.js';
-import { configCommands } from './config.js';
-import { dataQualityCommands } from './data-quality.js';
-import { dataVersionCommands } from './data-version.js';
-import { doctorCommands } from './doctor.js';
-import { evalCommands } from './eval.js';
-import { governanceCommands } from './governance.js';
-import { initCommands } from './init.js';
-import { monitorCommands } from './monitor.js';
-import { registerCommands } from './register.js';
-import { servingCommands } from './serving.js';
-import { trackingCommands } from './tracking.js';
-import { trainingCommands } from './training.js';
 
-/** Every verb of `slipway`, in help order. Each group file holds only verbs that work end to end. */
-export const commands: readonly Command[] = [
-  ...initCommands,
-  ...doctorCommands,
-  ...configCommands,
-  ...dataVersionCommands,
-  ...dataQualityCommands,
-  ...trainingCommands,
-  ...evalCommands,
-  ...registerCommands,
-  ...governanceCommands,
-  ...servingCommands,
-  ...monitorCommands,
-  ...trackingCommands,
+/**
+ * The verbs of `slipway`, by the file that implements them. A group's module (and the packages it
+ * imports: tfjs, DuckDB, the server) loads only when one of its verbs runs, so `slipway data status` does
+ * not pay for training or serving at start-up. `index.test.ts` checks these names against the modules.
+ */
+export interface CommandGroup {
+  names: readonly string[];
+  load(): Promise<Command[]>;
+}
+
+export const groups: readonly CommandGroup[] = [
+  { names: ['init'], load: async () => (await import('./init.js')).initCommands },
+  { names: ['doctor'], load: async () => (await import('./doctor.js')).doctorCommands },
+  { names: ['config print'], load: async () => (await import('./config.js')).configCommands },
+  {
+    names: ['data add', 'data status', 'data checkout', 'data push', 'data pull'],
+    load: async () => (await import('./data-version.js')).dataVersionCommands,
+  },
+  {
+    names: ['data schema infer', 'data validate', 'data profile', 'data profile merge', 'data drift'],
+    load: async () => (await import('./data-quality.js')).dataQualityCommands,
+  },
+  { names: ['train', 'predict'], load: async () => (await import('./training.js')).trainingCommands },
+  { names: ['eval'], load: async () => (await import('./eval.js')).evalCommands },
+  { names: ['register'], load: async () => (await import('./register.js')).registerCommands },
+  {
+    names: ['card', 'lineage', 'reproduce', 'audit verify', 'approve', 'promote'],
+    load: async () => (await import('./governance.js')).governanceCommands,
+  },
+  {
+    names: ['serve', 'canary start', 'canary status', 'canary promote', 'canary abort', 'deploy manifests'],
+    load: async () => (await import('./serving.js')).servingCommands,
+  },
+  { names: ['monitor'], load: async () => (await import('./monitor.js')).monitorCommands },
+  {
+    names: ['runs list', 'runs show', 'models list', 'models show'],
+    load: async () => (await import('./tracking.js')).trackingCommands,
+  },
 ];
+
+/** Every verb, in help order (loads every group). */
+export async function loadCommands(): Promise<Command[]> {
+  return (await Promise.all(groups.map((g) => g.load()))).flat();
+}
+
+/** All verb names without loading any module. */
+export const commandNames: readonly string[] = groups.flatMap((g) => g.names);
