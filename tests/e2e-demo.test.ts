@@ -14,6 +14,7 @@ const cli = resolve('packages/cli/dist/bin.js');
 interface Summary {
   change: boolean;
   seconds: number;
+  data: { changed: boolean };
   train: { cached: boolean; hash: string };
   eval: { verdict: string; firstRun: boolean };
   canary: { phase: string; traffic?: { requests: number; failed: number; canary: number } };
@@ -74,6 +75,7 @@ describe('pnpm demo (embedded store)', () => {
 
   it('--change: compares with the champion, reuses unchanged data, and the canary ends promoted', async () => {
     const s = await runDemo(workdir, ['--change']);
+    expect(s.data.changed).toBe(false);
     expect(s.train.cached).toBe(false);
     expect(s.eval.firstRun).toBe(false);
     expect(s.canary.phase).toBe('Healthy');

@@ -244,8 +244,22 @@ async function main(): Promise<void> {
   await ensureData();
 
   step('version the data (DVC-compatible data.dvc)');
-  const added = await slipway(['data', 'add', 'data']);
-  say(`  ${JSON.stringify(added.result.summary ?? added.result)}`);
+  const added = await slipway<{
+    results: {
+      path: string;
+      dvcFile: string;
+      nfiles?: number;
+      size: number;
+      hashed: number;
+      changed: boolean;
+    }[];
+  }>(['data', 'add', 'data']);
+  for (const r of added.result.results) {
+    say(
+      `  ${r.dvcFile}: ${r.nfiles ?? 1} file(s), ${(r.size / 2 ** 20).toFixed(1)} MiB — ${r.changed ? `new content, ${r.hashed} file(s) hashed` : 'unchanged (hash cache hit: nothing re-hashed)'}`,
+    );
+  }
+  summary.data = { changed: added.result.results.some((r) => r.changed) };
 
   step('validate the eval split against the training schema, and check drift');
   // The reviewed schema.json of the project (README: inferred from train, ranges widened for later months).
