@@ -42,3 +42,4 @@ export { bucketOf, fnv1a, routesToCanary } from './router/hash.js';
 export { ksDistance, LiveStats, measureMetric, quantile, type Variant } from './router/stats.js';
 export { type ServeOptions, type ServingConfig, type ServingServer, startServer } from './server.js';
 export { type LoadedSource, ModelSlot } from './slot.js';
+export { RolloutClient, type RolloutClientOptions } from './admin-client.js';
