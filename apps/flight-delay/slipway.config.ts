@@ -69,6 +69,10 @@ export default defineConfig({
         'Trained on January–March 2001 only: seasonal patterns of other months are not seen.',
         'Uses schedule features only; weather and air-traffic control events are not inputs.',
       ],
+      ethicalConsiderations: [
+        'Scores could be misused to rate airports or crews; they reflect 2001 schedules, not anyone’s performance.',
+        'No personal data is used: flights are described by time, distance and airports only.',
+      ],
       riskCategory: 'minimal',
       tags: ['tabular-classification', 'flights'],
     },
