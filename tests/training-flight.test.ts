@@ -1,6 +1,7 @@
 // `slipway train` on the example project, then `slipway predict` in a fresh process (the built CLI):
 // the package loads there and predicts exactly what the training process predicts.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import type { SlipwayConfig } from '@slipway/core';
 import { connect, readTable, sqlString } from '@slipway/data';
 import { loadModelPackage } from '@slipway/training';
 import { describe, expect, it } from 'vitest';
+import { prepare, SPLITS } from '../apps/flight-delay/scripts/prepare.ts';
 import { main } from '../packages/cli/src/main.js';
 
 const run = promisify(execFile);
@@ -31,6 +33,9 @@ describe('slipway train + predict on apps/flight-delay', () => {
       cwd: process.cwd(),
     });
     const { config } = JSON.parse(printed.stdout) as { config: SlipwayConfig };
+    // A fresh clone has no data/ yet (it is built from vega-datasets, deterministically).
+    if (!Object.values(SPLITS).every((s) => existsSync(join(app, 'data', s.file))))
+      await prepare(join(app, 'data'));
     const dir = await mkdtemp(join(tmpdir(), 'slipway-flight-'));
     // Made smaller so the test stays quick: 40k sampled rows, 1 epoch.
     const small = {

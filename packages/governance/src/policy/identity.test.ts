@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveIdentity } from './identity.js';
@@ -85,5 +85,13 @@ describe('resolveIdentity', () => {
       login: 'Local Dev',
       source: 'git-config',
     });
+  });
+});
+
+describe('local identity without git or $USER', () => {
+  it('falls back to the operating-system account', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-identity-'));
+    const id = await resolveIdentity({ env: { PATH: process.env.PATH ?? '', HOME: dir }, cwd: dir });
+    expect(id).toMatchObject({ login: userInfo().username, source: 'os-user', ci: false });
   });
 });

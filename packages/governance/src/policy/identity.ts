@@ -1,16 +1,17 @@
 /**
  * Who is acting. In GitHub Actions the actor comes from the event payload (`sender.login`) or
  * GITHUB_ACTOR, which the runner sets; an Action input (INPUT_ACTOR) or a CLI argument never counts.
- * Outside CI it is `git config user.name`, else $USER: good for a demo, matched only by `@local`.
+ * Outside CI it is `git config user.name`, else $USER, else the OS account: matched only by `@local`.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { promisify } from 'node:util';
 import { SlipwayError } from '@slipway/core';
 
 const exec = promisify(execFile);
 
-export type IdentitySource = 'github-event' | 'github-actor' | 'git-config' | 'user-env';
+export type IdentitySource = 'github-event' | 'github-actor' | 'git-config' | 'user-env' | 'os-user';
 
 export interface PullRequestFacts {
   number: number | null;
@@ -137,7 +138,8 @@ async function resolveTrusted(env: NodeJS.ProcessEnv, cwd: string): Promise<Iden
   }
   const gitName = await gitUserName(cwd, env);
   const user = env.USER ?? env.USERNAME ?? null;
-  const login = gitName ?? user;
+  const osUser = gitName || user ? null : osUserName();
+  const login = gitName ?? user ?? osUser;
   if (!login) {
     throw new SlipwayError('IDENTITY_UNKNOWN', 'cannot tell who you are: no git user.name and no $USER', {
       hint: 'set one with `git config user.name <name>`',
@@ -145,11 +147,20 @@ async function resolveTrusted(env: NodeJS.ProcessEnv, cwd: string): Promise<Iden
   }
   return {
     login,
-    source: gitName ? 'git-config' : 'user-env',
+    source: gitName ? 'git-config' : user ? 'user-env' : 'os-user',
     ci: false,
     repository: null,
     eventName: null,
     pullRequest: null,
     policyRef: null,
   };
+}
+
+/** The operating-system account running the process (no $USER in minimal environments such as CI). */
+function osUserName(): string | null {
+  try {
+    return userInfo().username || null;
+  } catch {
+    return null;
+  }
 }
