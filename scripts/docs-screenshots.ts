@@ -34,7 +34,7 @@ const commentHtml = join(outDir, 'pr-comment.html');
 await writeFile(commentHtml, page);
 
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  executablePath: '/usr/bin/chromium',
   args: [
     '--headless',
     '--no-sandbox',

@@ -1,3 +1,4 @@
+export { RolloutClient, type RolloutClientOptions } from './admin-client.js';
 export { auditEvents, auditRecord, governance } from './audit.js';
 export { MicroBatcher, type MicroBatchOptions, slicePredictions } from './batcher.js';
 export { parseDuration } from './duration.js';
@@ -42,4 +43,3 @@ export { bucketOf, fnv1a, routesToCanary } from './router/hash.js';
 export { ksDistance, LiveStats, measureMetric, quantile, type Variant } from './router/stats.js';
 export { type ServeOptions, type ServingConfig, type ServingServer, startServer } from './server.js';
 export { type LoadedSource, ModelSlot } from './slot.js';
-export { RolloutClient, type RolloutClientOptions } from './admin-client.js';
