@@ -82,7 +82,10 @@ async function serve(name: string): Promise<ServingServer> {
     // `v2?fail` errors on every call; `v2?slow` takes 10× as long as the real model call.
     load: async (source) => {
       const [path, flag] = source.split('?');
-      const opts: TinyOptions = flag === 'fail' ? { fail: true } : flag === 'slow' ? { slowFactor: 10 } : {};
+      // The slow canary also waits at least 20 ms: on a saturated 2-core machine queueing inflates both
+      // variants' latency, and a sub-millisecond model call made 10× slower would vanish in that noise.
+      const opts: TinyOptions =
+        flag === 'fail' ? { fail: true } : flag === 'slow' ? { slowFactor: 10, extraDelayMs: 20 } : {};
       const loaded = await realLoader(path as string);
       return {
         ...loaded,
