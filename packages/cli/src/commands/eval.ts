@@ -4,22 +4,16 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ExitCode, type LoadedConfig, loadConfig, SlipwayError } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
-import { isNotFound, openStore, type Store } from '@slipway/tracking';
+import { isNotFound, type Store } from '@slipway/tracking';
 import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
-import { auditStage, modelName } from '../project.js';
+import { auditStage, modelName, openProjectStore } from '../project.js';
 
 interface Resolved {
   pkg: LoadedModelPackage;
   version: string | null;
   alias: string | null;
   cleanup: () => Promise<void>;
-}
-
-function storeFor(loaded: LoadedConfig): Promise<Store> {
-  const uri =
-    process.env.SLIPWAY_TRACKING_URI || process.env.MLFLOW_TRACKING_URI || loaded.config.tracking.uri;
-  return openStore(uri, { cwd: loaded.root });
 }
 
 /** A registry version's package: its source directory, or else the `model` artifact of its run. */
@@ -74,7 +68,7 @@ async function resolveSpec(
       },
     );
   }
-  const store = await storeFor(loaded);
+  const store = await openProjectStore(loaded);
   try {
     if (isVersion) {
       const v = await store.getModelVersion(name, ref).catch((err: unknown) => {

@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { type LoadedConfig, loadConfig, SlipwayError } from '@slipway/core';
-import { openStore, type Store } from '@slipway/tracking';
+import { type LoadedConfig, SlipwayError } from '@slipway/core';
+import { openStore } from '@slipway/tracking';
 import {
   type LoadedModelPackage,
   loadModelPackage,
@@ -12,7 +12,7 @@ import {
   train,
 } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
-import { auditStage, modelName } from '../project.js';
+import { auditStage, loadProject, modelName, openProjectStore } from '../project.js';
 
 const configFlag = {
   config: {
@@ -21,20 +21,6 @@ const configFlag = {
     description: 'config file (default: slipway.config.ts in --cwd or a parent)',
   },
 };
-
-function load(ctx: CommandContext): Promise<LoadedConfig> {
-  return loadConfig({
-    cwd: ctx.cwd,
-    ...(typeof ctx.flags.config === 'string' ? { file: ctx.flags.config } : {}),
-  });
-}
-
-/** The store the config names; the environment (SLIPWAY_TRACKING_URI, MLFLOW_TRACKING_URI) wins. */
-function storeFor(loaded: LoadedConfig): Promise<Store> {
-  const uri =
-    process.env.SLIPWAY_TRACKING_URI || process.env.MLFLOW_TRACKING_URI || loaded.config.tracking.uri;
-  return openStore(uri, { cwd: loaded.root });
-}
 
 /**
  * `--model` is a package directory, or a registry alias: `name@alias`, or `alias` for the project's model.
@@ -50,7 +36,7 @@ async function resolveModel(
   const at = spec.lastIndexOf('@');
   let loaded: LoadedConfig | undefined;
   try {
-    loaded = await load(ctx);
+    loaded = await loadProject(ctx);
   } catch {}
   const name = at > 0 ? spec.slice(0, at) : (loaded?.config.model.name ?? loaded?.config.project.name);
   const alias = at > 0 ? spec.slice(at + 1) : spec;
@@ -64,7 +50,7 @@ async function resolveModel(
     );
   }
   const store = loaded
-    ? await storeFor(loaded)
+    ? await openProjectStore(loaded)
     : await openStore(process.env.SLIPWAY_TRACKING_URI || process.env.MLFLOW_TRACKING_URI, { cwd: ctx.cwd });
   try {
     const version = await store.getVersionByAlias(name, alias);
@@ -112,8 +98,8 @@ export const trainingCommands: Command[] = [
       },
     },
     async run(ctx) {
-      const loaded = await load(ctx);
-      const store = await storeFor(loaded);
+      const loaded = await loadProject(ctx);
+      const store = await openProjectStore(loaded);
       try {
         const result = await train({
           loaded,
