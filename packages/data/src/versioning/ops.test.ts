@@ -3,6 +3,7 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -196,11 +197,12 @@ describe('bad input and faults', () => {
       copyFileSync(fileURLToPath(new URL('./hash-worker.ts', import.meta.url)), worker);
       chmodSync(worker, 0o644);
       const script = `import(${JSON.stringify(worker)}).then((m) => m.runJob({ t: 'hash', path: ${JSON.stringify(join(dir, 'secret'))} }, () => {})).then((r) => process.stdout.write(JSON.stringify(r)))`;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      const r = spawnSync(nodeForNobody(dir), ['--input-type=module', '-e', script], {
         uid: 65534,
         gid: 65534,
         encoding: 'utf8',
       });
+      expect(r.stderr, 'the unprivileged hashing job failed to start').toBe('');
       const result = JSON.parse(r.stdout);
       const e = jobError(result, 'secret');
       expect(e.code).toBe('FILE_UNREADABLE');
@@ -316,3 +318,21 @@ describe('bad input and faults', () => {
     expect(existsSync(join(dir, '.dvc', 'tmp', 'slipway.lock'))).toBe(false);
   });
 });
+
+// The node running the tests may live under a home directory that only root can enter (CI
+// installs Node 24 into $HOME); give the unprivileged user its own link or copy beside the data.
+function nodeForNobody(dir: string): string {
+  const probe = spawnSync(process.execPath, ['-e', '0'], { uid: 65534, gid: 65534 });
+  if (probe.status === 0) return process.execPath;
+  const bin = join(dir, 'node-bin');
+  mkdirSync(bin, { recursive: true });
+  chmodSync(bin, 0o755);
+  const node = join(bin, 'node');
+  try {
+    linkSync(process.execPath, node);
+  } catch {
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+  }
+  return node;
+}
