@@ -24,6 +24,7 @@ const BOT = 'github-actions[bot]';
 const TOKEN = 'ghs_job_token';
 const FORK_TOKEN = 'ghs_fork_read_only';
 const MARKER = '<!-- slipway:report key=slipway -->';
+const ISSUE_MARKER = '<!-- slipway:issue key=monitor/delay-mini -->';
 const HEAD = '1'.repeat(40);
 
 let project: string;
@@ -539,19 +540,36 @@ describe('monitor on schedule', () => {
       const dropId = (lines: string[]) => lines.map((l) => l.slice(l.indexOf(',') + 1)).join('\n');
       await writeFile(join(dir, 'data/may.csv'), `${dropId(rows)}\n`);
       await writeFile(join(dir, 'data/jun.csv'), `${dropId(shifted)}\n`);
-      const res = await runActionDist({
-        action: 'monitor',
-        inputs: {
-          model: join(project, modelPath),
-          windows: 'data/may.csv\ndata/jun.csv',
-          'dispatch-workflow': 'slipway-retrain.yml',
-        },
-        eventName: 'schedule',
-        payload: scheduleEvent({ repo: base, cron: '17 6 * * *' }),
-        double,
-        token: TOKEN,
-        workspace: dir,
+      // 120 older issues with the same label (two pages), one of them a user's quoting our marker.
+      for (let i = 0; i < 120; i++) {
+        double.addIssue({
+          title: `older ${i}`,
+          body: 'unrelated',
+          login: 'octocat',
+          labels: ['slipway-monitor'],
+        });
+      }
+      const quoted = double.addIssue({
+        title: 'how do I read this?',
+        body: `I saw this in an issue: ${ISSUE_MARKER}`,
+        login: 'octocat',
+        labels: ['slipway-monitor'],
       });
+      const monitor = (windows: string) =>
+        runActionDist({
+          action: 'monitor',
+          inputs: {
+            model: join(project, modelPath),
+            windows,
+            'dispatch-workflow': 'slipway-retrain.yml',
+          },
+          eventName: 'schedule',
+          payload: scheduleEvent({ repo: base, cron: '17 6 * * *' }),
+          double,
+          token: TOKEN,
+          workspace: dir,
+        });
+      const res = await monitor('data/may.csv\ndata/jun.csv');
       expect(res.code, res.stdout + res.stderr).toBe(0);
       expect(res.outputs.alert).toBe('true');
       const reasons = JSON.parse(res.outputs.reasons!) as string[];
@@ -571,8 +589,172 @@ describe('monitor on schedule', () => {
       );
       expect(report.alert).toBe(true);
       expect(report.drift.drifted).toBe(true);
+
+      // One issue for the model, opened by the job token, labelled, with the reasons and the report.
+      const ours = double.issues.filter((i) => i.body.startsWith(ISSUE_MARKER));
+      expect(ours).toHaveLength(1);
+      const issue = ours[0]!;
+      expect(issue).toMatchObject({ login: BOT, state: 'open', labels: ['slipway-monitor'] });
+      expect(issue.title).toBe('Slipway monitor alert: delay-mini');
+      expect(issue.body).toContain('- jun: ');
+      expect(issue.body).not.toContain('- may: ');
+      expect(res.outputs['issue-number']).toBe(String(issue.number));
+      expect(res.outputs['issue-url']).toBe(`https://github.com/${OWNER}/${REPO}/issues/${issue.number}`);
+      expect(double.requests.filter((r) => r.operation === 'GET /repos/{owner}/{repo}/issues')).toHaveLength(
+        2,
+      );
+
+      // The next night's alert edits that issue and comments on it (edits notify nobody); no second issue.
+      await writeFile(join(dir, 'data/jun.csv'), `${dropId(shifted.slice(0, 400))}\n`);
+      const again = await monitor('data/jun.csv');
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(double.issues.filter((i) => i.body.startsWith(ISSUE_MARKER))).toHaveLength(1);
+      expect(again.outputs['issue-number']).toBe(String(issue.number));
+      expect(double.count('POST /repos/{owner}/{repo}/issues')).toBe(1);
+      expect(double.count('PATCH /repos/{owner}/{repo}/issues/{issue_number}')).toBe(1);
+      const comments = double.commentsOn(issue.number);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.body).toContain('raised the alert again');
+      expect(quoted.body).toBe(`I saw this in an issue: ${ISSUE_MARKER}`);
+
+      // A calm window touches no issue and dispatches nothing.
+      const calm = await monitor('data/may.csv');
+      expect(calm.code, calm.stdout + calm.stderr).toBe(0);
+      expect(calm.outputs.alert).toBe('false');
+      expect(calm.outputs['issue-number']).toBe('');
+      expect(double.count('POST /repos/{owner}/{repo}/issues')).toBe(1);
+      expect(double.dispatches).toHaveLength(2);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 240_000);
+});
+
+describe('retraining proposal (continuous training)', () => {
+  it('commits the data change to its branch and opens one PR with the candidate; later runs update it', async () => {
+    const dir = await createFixtureProject();
+    const remote = `${dir}-remote.git`;
+    try {
+      const git = (...args: string[]) =>
+        execFileSync('git', args, {
+          cwd: dir,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: 'A Person',
+            GIT_AUTHOR_EMAIL: 'person@example.com',
+            GIT_COMMITTER_NAME: 'A Person',
+            GIT_COMMITTER_EMAIL: 'person@example.com',
+          },
+        }).trim();
+      execFileSync('git', ['init', '--quiet', '--bare', remote]);
+      git('remote', 'add', 'origin', remote);
+      git('push', '--quiet', 'origin', 'main');
+      double.gitRemote = remote;
+      const main = git('rev-parse', 'HEAD');
+      const inRemote = (...args: string[]) =>
+        execFileSync('git', args, { cwd: remote, encoding: 'utf8' }).trim();
+      const reason = 'jun: input drift in 2 of 3 columns (distance, hour)';
+      const dispatch = workflowDispatchEvent({ repo: base, ref: 'refs/heads/main', inputs: { reason } });
+
+      // Nothing refreshed yet: there is nothing to propose, and the step says so.
+      const evaluated = await runActionDist({
+        action: 'evaluate',
+        inputs: {
+          model: join(project, modelPath),
+          comment: 'false',
+          'check-name': '',
+          'fail-on-gate': 'false',
+        },
+        eventName: 'workflow_dispatch',
+        payload: dispatch,
+        double,
+        token: TOKEN,
+        workspace: dir,
+      });
+      expect(evaluated.code, evaluated.stdout + evaluated.stderr).toBe(0);
+      const propose = (inputs: Record<string, string> = {}) =>
+        runActionDist({
+          action: 'propose',
+          inputs: { report: evaluated.outputs['report-json']!, 'model-hash': 'f'.repeat(64), ...inputs },
+          eventName: 'workflow_dispatch',
+          payload: dispatch,
+          double,
+          token: TOKEN,
+          workspace: dir,
+        });
+      const empty = await propose();
+      expect(empty.code).toBe(1);
+      expect(empty.stdout).toContain('nothing changed under .: there is no change to propose');
+      expect(empty.stdout + empty.stderr).not.toMatch(/\n\s+at /);
+      expect(double.pulls()).toEqual([]);
+
+      // The data step appended a newer window to the training data.
+      const fresh = (await readFile(join(dir, 'data/eval.csv'), 'utf8')).trimEnd().split('\n').slice(1);
+      await writeFile(
+        join(dir, 'data/train.csv'),
+        `${(await readFile(join(dir, 'data/train.csv'), 'utf8')).trimEnd()}\n${fresh.join('\n')}\n`,
+      );
+      const first = await propose();
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      expect(first.outputs.action).toBe('created');
+      const branch = 'slipway/retrain-delay-mini';
+      expect(first.outputs.branch).toBe(branch);
+      const pulls = double.pulls();
+      expect(pulls).toHaveLength(1);
+      const pr = pulls[0]!;
+      expect(pr.pull).toMatchObject({ head: branch, base: 'main', draft: false });
+      expect(pr.labels).toEqual(['slipway', 'retrain']);
+      expect(pr.login).toBe(BOT);
+      expect(pr.title).toBe(`Retrain delay-mini after a monitoring alert (${reason})`);
+      expect(pr.body).toContain(`- ${reason}`);
+      expect(pr.body).toContain(`\`${'f'.repeat(64)}\``);
+      expect(pr.body).toContain('- `data/train.csv`');
+      expect(pr.body).toContain('Candidate evaluation: **PASS**');
+      expect(first.outputs['pull-request-url']).toBe(`https://github.com/${OWNER}/${REPO}/pull/${pr.number}`);
+      // The branch holds one commit on top of main with just the data change, written by the bot.
+      const tip = inRemote('rev-parse', `refs/heads/${branch}`);
+      expect(tip).toBe(first.outputs.commit);
+      expect(inRemote('rev-parse', `${tip}^`)).toBe(main);
+      expect(inRemote('diff', '--name-only', main, tip)).toBe('data/train.csv');
+      expect(inRemote('log', '-1', '--format=%an <%ae>', tip)).toBe(
+        'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>',
+      );
+      // The checkout is as the job left it: HEAD on main, the change still uncommitted.
+      expect(git('rev-parse', 'HEAD')).toBe(main);
+      expect(git('status', '--porcelain')).toBe('M data/train.csv');
+
+      // A second alert: the same branch is replaced and the same PR updated.
+      await writeFile(
+        join(dir, 'data/train.csv'),
+        `${(await readFile(join(dir, 'data/train.csv'), 'utf8')).trimEnd()}\n${fresh.slice(0, 50).join('\n')}\n`,
+      );
+      const second = await propose({ reason: 'jul: prediction drift' });
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      expect(second.outputs.action).toBe('updated');
+      expect(second.outputs['pull-request-number']).toBe(String(pr.number));
+      expect(double.pulls()).toHaveLength(1);
+      expect(pr.body).toContain('- jul: prediction drift');
+      expect(inRemote('rev-parse', `refs/heads/${branch}`)).toBe(second.outputs.commit);
+      expect(inRemote('rev-parse', `${second.outputs.commit}^`)).toBe(main);
+
+      // Someone pushed a fix to the branch: the next proposal refuses to throw it away.
+      const review = `${dir}-review`;
+      execFileSync('git', ['clone', '--quiet', '--branch', branch, remote, review]);
+      const inReview = (...args: string[]) => git('-C', review, ...args);
+      await writeFile(join(review, 'NOTES.md'), 'reviewed\n');
+      inReview('add', 'NOTES.md');
+      inReview('commit', '--quiet', '-m', 'review notes');
+      inReview('push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
+      const reviewed = inReview('rev-parse', 'HEAD');
+      await rm(review, { recursive: true, force: true });
+      const third = await propose();
+      expect(third.code).toBe(1);
+      expect(third.stdout).toContain('1 commit(s) by someone else (person@example.com)');
+      expect(inRemote('rev-parse', `refs/heads/${branch}`)).toBe(reviewed);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(remote, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

@@ -5,7 +5,9 @@
  * validated against the operation's response schema too. Anything that does not conform is recorded in
  * `violations` (tests assert it stays empty) and a malformed request gets GitHub's 422.
  *
- * State is in memory: issue comments, check runs, deployments + statuses, collaborator permissions.
+ * State is in memory: issues and pull requests (one numbering, as on GitHub), issue comments, check runs,
+ * deployments + statuses, collaborator permissions. Given a bare git repository as `gitRemote`, opening a
+ * pull request checks that the head branch exists there and has commits the base lacks.
  * Tokens map to identities: an installation token writes as `github-actions[bot]` and gets 403 from
  * GET /user; a read-only token (fork pull requests) gets "Resource not accessible by integration" on writes.
  * Faults (5xx, secondary rate limits with Retry-After, 403, 404) can be queued per operation.
@@ -53,6 +55,8 @@ function loadSpec(): Spec {
   const addFormats =
     (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
   (addFormats as unknown as (a: Ajv) => void)(ajv);
+  // GitHub's own format for `owner/name` (pulls: head_repo).
+  ajv.addFormat('repo.nwo', /^[\w.-]+\/[\w.-]+$/);
   ajv.addSchema(doc, 'gh');
   const ops: Operation[] = [];
   for (const [template, item] of Object.entries<Json>(doc.paths)) {
@@ -157,6 +161,18 @@ export interface StoredComment {
   updatedAt: string;
 }
 
+export interface StoredIssue {
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  state: 'open' | 'closed';
+  login: string;
+  /** Set for pull requests, which are issues too. */
+  pull?: { head: string; base: string; draft: boolean; headSha: string };
+  createdAt: string;
+}
+
 export class GitHubDouble {
   readonly violations: string[] = [];
   readonly requests: RecordedRequest[] = [];
@@ -170,7 +186,11 @@ export class GitHubDouble {
   readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   readonly tokens = new Map<string, TokenIdentity>();
   private readonly faults = new Map<string, Fault[]>();
+  readonly issues: StoredIssue[] = [];
+  /** A bare repository standing in for the GitHub remote (pull requests are checked against it). */
+  gitRemote: string | null = null;
   private nextId = 1000;
+  private nextNumber = 100;
   private server: Server | null = null;
   url = '';
 
@@ -208,6 +228,30 @@ export class GitHubDouble {
     const c = { id: this.nextId++, issue, body, login, createdAt: now, updatedAt: now };
     this.comments.push(c);
     return c;
+  }
+
+  addIssue(o: {
+    title: string;
+    body: string;
+    login: string;
+    labels?: string[];
+    state?: 'open' | 'closed';
+  }): StoredIssue {
+    const issue: StoredIssue = {
+      number: this.nextNumber++,
+      title: o.title,
+      body: o.body,
+      labels: o.labels ?? [],
+      state: o.state ?? 'open',
+      login: o.login,
+      createdAt: new Date(Date.UTC(2026, 0, 2, 0, 0, this.issues.length)).toISOString(),
+    };
+    this.issues.push(issue);
+    return issue;
+  }
+
+  pulls(): StoredIssue[] {
+    return this.issues.filter((i) => i.pull);
   }
 
   commentsOn(issue: number): StoredComment[] {
@@ -486,6 +530,106 @@ export class GitHubDouble {
           ),
         );
       }
+      case 'GET /repos/{owner}/{repo}/issues': {
+        const state = query.state ?? 'open';
+        const labels = (query.labels ?? '').split(',').filter(Boolean);
+        let all = this.issues.filter(
+          (i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)),
+        );
+        all = all.sort((a, b) => (query.direction === 'asc' ? a.number - b.number : b.number - a.number));
+        return this.page(send, `${repoUrl}/issues`, query, all, (i) => this.issueJson(ex, i));
+      }
+      case 'POST /repos/{owner}/{repo}/issues': {
+        if ((body.body ?? '').length > 65_536) return this.tooLong(send);
+        const issue = this.addIssue({
+          title: body.title,
+          body: body.body ?? '',
+          login: who.login,
+          labels: body.labels,
+        });
+        return send(201, this.issueJson(ex, issue), { location: `${repoUrl}/issues/${issue.number}` });
+      }
+      case 'PATCH /repos/{owner}/{repo}/issues/{issue_number}': {
+        const issue = this.issues.find((i) => i.number === Number(params.issue_number));
+        if (!issue) return notFound();
+        if (issue.login !== who.login)
+          this.violations.push(`edited issue ${issue.number} of ${issue.login} as ${who.login}`);
+        if ((body.body ?? '').length > 65_536) return this.tooLong(send);
+        if (body.title !== undefined) issue.title = body.title;
+        if (body.body !== undefined) issue.body = body.body;
+        if (body.state !== undefined) issue.state = body.state;
+        return send(200, this.issueJson(ex, issue));
+      }
+      case 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels': {
+        const issue = this.issues.find((i) => i.number === Number(params.issue_number));
+        if (!issue) return notFound();
+        for (const l of body.labels ?? []) if (!issue.labels.includes(l)) issue.labels.push(l);
+        return send(
+          200,
+          issue.labels.map((l) => this.labelJson(ex, l)),
+        );
+      }
+      case 'GET /repos/{owner}/{repo}/pulls': {
+        const state = query.state ?? 'open';
+        const all = this.pulls().filter(
+          (p) =>
+            (state === 'all' || p.state === state) &&
+            (!query.head || query.head === `${this.owner}:${p.pull!.head}`) &&
+            (!query.base || query.base === p.pull!.base),
+        );
+        return this.page(send, `${repoUrl}/pulls`, query, all, (p) => this.pullJson(ex, p, true));
+      }
+      case 'POST /repos/{owner}/{repo}/pulls': {
+        const invalid = (message: string) =>
+          send(422, {
+            message: 'Validation Failed',
+            errors: [{ resource: 'PullRequest', code: 'custom', message }],
+            documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+            status: '422',
+          });
+        if ((body.body ?? '').length > 65_536) return this.tooLong(send);
+        if (
+          this.pulls().some(
+            (p) => p.state === 'open' && p.pull!.head === body.head && p.pull!.base === body.base,
+          )
+        ) {
+          return invalid(`A pull request already exists for ${this.owner}:${body.head}.`);
+        }
+        let headSha = 'd'.repeat(40);
+        if (this.gitRemote) {
+          const rev = (ref: string) => {
+            try {
+              return execFileSync('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${ref}`], {
+                cwd: this.gitRemote!,
+                encoding: 'utf8',
+              }).trim();
+            } catch {
+              return null;
+            }
+          };
+          const head = rev(body.head);
+          const base = rev(body.base);
+          if (!head || !base) return invalid(`${!head ? 'head' : 'base'} branch does not exist`);
+          const ahead = execFileSync('git', ['rev-list', '--count', `${base}..${head}`], {
+            cwd: this.gitRemote,
+            encoding: 'utf8',
+          }).trim();
+          if (ahead === '0') return invalid(`No commits between ${body.base} and ${body.head}`);
+          headSha = head;
+        }
+        const pr = this.addIssue({ title: body.title, body: body.body ?? '', login: who.login });
+        pr.pull = { head: body.head, base: body.base, draft: body.draft ?? false, headSha };
+        return send(201, this.pullJson(ex, pr, false), { location: `${repoUrl}/pulls/${pr.number}` });
+      }
+      case 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}': {
+        const pr = this.pulls().find((p) => p.number === Number(params.pull_number));
+        if (!pr) return notFound();
+        if ((body.body ?? '').length > 65_536) return this.tooLong(send);
+        if (body.title !== undefined) pr.title = body.title;
+        if (body.body !== undefined) pr.body = body.body;
+        if (body.state !== undefined) pr.state = body.state;
+        return send(200, this.pullJson(ex, pr, false));
+      }
       case 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches': {
         this.dispatches.push({ workflow: params.workflow_id!, ref: body.ref, inputs: body.inputs ?? {} });
         return send(204, undefined);
@@ -543,6 +687,132 @@ export class GitHubDouble {
       documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
       status: '422',
     });
+  }
+
+  /** One page of a list endpoint with GitHub's Link header. */
+  private page<T>(
+    send: (status: number, body: Json, headers?: Record<string, string>) => void,
+    url: string,
+    query: Record<string, string>,
+    all: T[],
+    json: (item: T) => Json,
+  ): void {
+    const perPage = Number(query.per_page ?? 30);
+    const page = Number(query.page ?? 1);
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const link = (p: number, rel: string) => {
+      const u = new URL(url);
+      for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
+      u.searchParams.set('per_page', String(perPage));
+      u.searchParams.set('page', String(p));
+      return `<${u}>; rel="${rel}"`;
+    };
+    const links = [];
+    if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
+    if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
+    send(
+      200,
+      all.slice((page - 1) * perPage, page * perPage).map(json),
+      links.length ? { link: links.join(', ') } : {},
+    );
+  }
+
+  private labelJson(ex: (n: string) => Json, name: string): Json {
+    const id = [...name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 1_000_000, 11);
+    return {
+      ...ex('label'),
+      id,
+      node_id: `LA_${id}`,
+      url: `${this.url}/repos/${this.owner}/${this.repo}/labels/${encodeURIComponent(name)}`,
+      name,
+      description: '',
+      default: false,
+    };
+  }
+
+  private issueJson(ex: (n: string) => Json, i: StoredIssue): Json {
+    const api = `${this.url}/repos/${this.owner}/${this.repo}/issues/${i.number}`;
+    const html = `https://github.com/${this.owner}/${this.repo}/${i.pull ? 'pull' : 'issues'}/${i.number}`;
+    const out: Json = {
+      ...ex('issue'),
+      id: 500_000 + i.number,
+      node_id: `I_${i.number}`,
+      url: api,
+      repository_url: `${this.url}/repos/${this.owner}/${this.repo}`,
+      labels_url: `${api}/labels{/name}`,
+      comments_url: `${api}/comments`,
+      events_url: `${api}/events`,
+      html_url: html,
+      number: i.number,
+      state: i.state,
+      title: i.title,
+      body: i.body,
+      user: this.user(i.login),
+      labels: i.labels.map((l) => this.labelJson(ex, l)),
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      locked: false,
+      comments: this.commentsOn(i.number).length,
+      closed_at: null,
+      created_at: i.createdAt,
+      updated_at: i.createdAt,
+      author_association: i.login.endsWith('[bot]') ? 'NONE' : 'MEMBER',
+    };
+    // Left out rather than null: the PATCH response schema narrows it to an enum without null.
+    delete out.state_reason;
+    delete out.pull_request;
+    delete out.closed_by;
+    if (i.pull) {
+      out.pull_request = {
+        url: `${this.url}/repos/${this.owner}/${this.repo}/pulls/${i.number}`,
+        html_url: html,
+        diff_url: `${html}.diff`,
+        patch_url: `${html}.patch`,
+      };
+    }
+    return out;
+  }
+
+  private pullJson(ex: (n: string) => Json, p: StoredIssue, simple: boolean): Json {
+    const base = simple ? ex('pull-request-simple-items')[0] : ex('pull-request');
+    const api = `${this.url}/repos/${this.owner}/${this.repo}/pulls/${p.number}`;
+    const html = `https://github.com/${this.owner}/${this.repo}/pull/${p.number}`;
+    const branch = (ref: string, sha: string) => ({
+      ...base.head,
+      label: `${this.owner}:${ref}`,
+      ref,
+      sha,
+      user: this.user(this.owner),
+    });
+    return {
+      ...base,
+      id: 600_000 + p.number,
+      node_id: `PR_${p.number}`,
+      url: api,
+      html_url: html,
+      issue_url: `${this.url}/repos/${this.owner}/${this.repo}/issues/${p.number}`,
+      number: p.number,
+      state: p.state,
+      title: p.title,
+      body: p.body,
+      draft: p.pull!.draft,
+      user: this.user(p.login),
+      labels: p.labels.map((l) => this.labelJson(ex, l)),
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      milestone: null,
+      head: branch(p.pull!.head, p.pull!.headSha),
+      base: branch(p.pull!.base, 'c'.repeat(40)),
+      created_at: p.createdAt,
+      updated_at: p.createdAt,
+      closed_at: null,
+      merged_at: null,
+      merge_commit_sha: null,
+      author_association: p.login.endsWith('[bot]') ? 'NONE' : 'MEMBER',
+    };
   }
 
   private user(login: string): Json {

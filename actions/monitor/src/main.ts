@@ -16,8 +16,10 @@ import {
   formatActionError,
   GitHubClient,
   readActionContext,
+  resolveIdentity,
   STORE_SYNCED_ENV,
   syncStoreOnce,
+  upsertIssue,
 } from '@slipway/github';
 import { fetchVersionPackage } from '@slipway/governance';
 import { openStore, resolveTrackingUri } from '@slipway/tracking';
@@ -95,10 +97,41 @@ async function run(): Promise<void> {
   }
   const alert = reasons.length > 0;
 
+  const context = alert ? readActionContext() : null;
+  const runUrl =
+    context && process.env.GITHUB_RUN_ID
+      ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${context.owner}/${context.repo}/actions/runs/${process.env.GITHUB_RUN_ID}`
+      : null;
+  const heading = `${name}${version ? ` v${version}` : ''}`;
+
+  // One open issue per model: a nightly schedule updates it (and comments) while the drift lasts.
+  let issue: { number: number; url: string } | null = null;
+  if (context && core.getBooleanInput('issue')) {
+    const client = GitHubClient.fromEnv(token);
+    const labels = core
+      .getInput('issue-labels')
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const windowsList = reasons.map((r) => `- ${r}`).join('\n');
+    const res = await upsertIssue(client, {
+      owner: context.owner,
+      repo: context.repo,
+      key: `monitor/${name}`,
+      title: `Slipway monitor alert: ${name}`,
+      body: `Slipway's scheduled monitor found a problem with the production model **${heading}**${runUrl ? ` ([run](${runUrl}))` : ''}:\n\n${windowsList}\n\nThis issue is updated on every run while the alert lasts; close it once the model is retrained or the alert is understood.\n\n${sections.join('\n')}`,
+      labels,
+      identity: await resolveIdentity(client),
+      updateComment: `The monitor raised the alert again${runUrl ? ` ([run](${runUrl}))` : ''}:\n\n${windowsList}`,
+      fullReportUrl: runUrl,
+    });
+    issue = { number: res.number, url: res.url };
+    core.info(`${res.action} issue #${res.number}: ${res.url}`);
+  }
+
   let dispatched = false;
   const workflow = core.getInput('dispatch-workflow');
-  if (alert && workflow) {
-    const context = readActionContext();
+  if (context && workflow) {
     const defaultBranch = (context.payload.repository as { default_branch?: string } | undefined)
       ?.default_branch;
     const ref2 = core.getInput('dispatch-ref') || defaultBranch || 'main';
@@ -115,9 +148,11 @@ async function run(): Promise<void> {
   core.setOutput('alert', String(alert));
   core.setOutput('reasons', JSON.stringify(reasons));
   core.setOutput('dispatched', String(dispatched));
+  core.setOutput('issue-number', issue ? String(issue.number) : '');
+  core.setOutput('issue-url', issue?.url ?? '');
   core.setOutput('report-dir', relative(workspace, outRoot));
   await appendJobSummary(
-    `## ${alert ? '⚠️' : '✅'} Slipway monitor: ${name}${version ? ` v${version}` : ''}${dispatched ? ` — retraining dispatched (${workflow})` : ''}\n\n${sections.join('\n')}`,
+    `## ${alert ? '⚠️' : '✅'} Slipway monitor: ${heading}${dispatched ? ` — retraining dispatched (${workflow})` : ''}${issue ? ` — [issue #${issue.number}](${issue.url})` : ''}\n\n${sections.join('\n')}`,
   );
   if (alert && core.getBooleanInput('fail-on-alert')) core.setFailed(`monitor alert: ${reasons.join('; ')}`);
 }

@@ -43,7 +43,7 @@ export async function resolveIdentity(client: GitHubClient, fallback = ACTIONS_B
   }
 }
 
-function sameLogin(a: string, b: string): boolean {
+export function sameLogin(a: string, b: string): boolean {
   const norm = (s: string) => s.toLowerCase().replace(/\[bot\]$/, '');
   return norm(a) === norm(b);
 }

@@ -1,5 +1,11 @@
 export { formatActionError, STORE_SYNCED_ENV, syncStoreOnce } from './action-kit.js';
 export {
+  type CommitToBranchOptions,
+  type CommitToBranchResult,
+  commitToBranch,
+  validProposalBranch,
+} from './branch-commit.js';
+export {
   ANNOTATIONS_PER_REQUEST,
   type Annotation,
   type AnnotationLevel,
@@ -45,6 +51,7 @@ export {
   setDeploymentStatus,
 } from './deployments.js';
 export { type DispatchOptions, dispatchWorkflow } from './dispatch.js';
+export { gitAuthEnv } from './git.js';
 export {
   getRepositoryPermission,
   getTeamMembership,
@@ -52,9 +59,15 @@ export {
   type RepositoryPermission,
   type TeamMembership,
 } from './identity.js';
+export { issueMarker, type UpsertIssueOptions, type UpsertIssueResult, upsertIssue } from './issue.js';
+export { type Proposal, type ProposalInput, renderProposal } from './proposal.js';
 export { type PublishReportOptions, type PublishReportResult, publishReport } from './publish.js';
 export {
-  gitAuthEnv,
+  type UpsertPullRequestOptions,
+  type UpsertPullRequestResult,
+  upsertPullRequest,
+} from './pull-request.js';
+export {
   type PushResult,
   pushStoreToBranch,
   type StoreBranchOptions,

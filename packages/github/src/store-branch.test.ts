@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gitAuthEnv, pushStoreToBranch, syncStoreFromBranch } from './store-branch.js';
+import { gitAuthEnv } from './git.js';
+import { pushStoreToBranch, syncStoreFromBranch } from './store-branch.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {

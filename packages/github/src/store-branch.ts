@@ -8,11 +8,10 @@
  * synced from) onto the new tip, and pushes again. A file both runs changed is merged when one version
  * extends the other (append-only logs); anything else is a conflict we refuse to paper over.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SlipwayError } from '@slipway/core';
+import { type Git, gitAuthEnv, gitRunner, IDENTITY, withTempIndex } from './git.js';
 
 export interface StoreBranchOptions {
   /** A directory inside the git checkout. */
@@ -40,72 +39,6 @@ export interface PushResult {
   /** Paths changed on both sides and merged by keeping the longer append-only version. */
   merged: string[];
 }
-
-type Git = (
-  args: string[],
-  opts?: { env?: Record<string, string>; input?: string; allowFail?: boolean },
-) => Promise<{
-  code: number;
-  stdout: string;
-  stderr: string;
-}>;
-
-/**
- * The environment that makes git send `token` (an http.extraHeader through GIT_CONFIG_*, never argv, URL or
- * .git/config). Empty without a token, or when the checkout already carries credentials (actions/checkout
- * without `persist-credentials: false` stores an extraheader): two Authorization headers are refused.
- */
-export async function gitAuthEnv(cwd: string, token: string | undefined): Promise<Record<string, string>> {
-  if (!token) return {};
-  const res = await gitRunner(cwd, {})(['config', '--get-regexp', '^http\\..*extraheader$'], {
-    allowFail: true,
-  });
-  if (res.code === 0 && res.stdout.trim() !== '') return {};
-  return {
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'http.extraHeader',
-    GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
-  };
-}
-
-function gitRunner(cwd: string, auth: Record<string, string>): Git {
-  return (args, opts = {}) =>
-    new Promise((resolvePromise, reject) => {
-      const child = execFile(
-        'git',
-        args,
-        {
-          cwd,
-          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...auth, ...opts.env },
-          maxBuffer: 256 * 1024 * 1024,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-            reject(new SlipwayError('GIT_NOT_FOUND', 'git is not installed', { hint: 'install git' }));
-            return;
-          }
-          if (code !== 0 && !opts.allowFail) {
-            reject(
-              new SlipwayError('GIT_FAILED', `git ${args[0]} failed: ${stderr.trim() || stdout.trim()}`, {
-                hint: 'check that the directory is a git checkout with the remote configured',
-              }),
-            );
-            return;
-          }
-          resolvePromise({ code, stdout, stderr });
-        },
-      );
-      if (opts.input !== undefined) child.stdin?.end(opts.input);
-    });
-}
-
-const IDENTITY = {
-  GIT_AUTHOR_NAME: 'github-actions[bot]',
-  GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-  GIT_COMMITTER_NAME: 'github-actions[bot]',
-  GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-};
 
 function validBranch(branch: string): string {
   if (!/^[\w./-]+$/.test(branch) || branch.includes('..') || branch.startsWith('-')) {
@@ -138,15 +71,6 @@ async function fetchTip(git: Git, remote: string, branch: string): Promise<strin
     );
   }
   return (await git(['rev-parse', ref])).stdout.trim();
-}
-
-async function withTempIndex<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-index-'));
-  try {
-    return await fn({ GIT_INDEX_FILE: join(dir, 'index') });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** Writes the branch's tree into the store directory (files already there and not on the branch stay). */

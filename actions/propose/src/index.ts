@@ -1,0 +1,3 @@
+import { runAction } from '@slipway/github/runtime';
+
+await runAction(import.meta.url);

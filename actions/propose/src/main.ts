@@ -1,0 +1,85 @@
+/**
+ * The `propose` Action: the retraining job's changes → @slipway/github `commitToBranch` → one pull
+ * request per model (`upsertPullRequest`) whose body carries the reason, the candidate and its
+ * evaluation report.
+ */
+import { resolve } from 'node:path';
+import * as core from '@actions/core';
+import { loadConfig } from '@slipway/core';
+import { readEvalReport, renderMarkdown } from '@slipway/eval';
+import {
+  appendJobSummary,
+  commitToBranch,
+  formatActionError,
+  GitHubClient,
+  readActionContext,
+  renderProposal,
+  upsertPullRequest,
+} from '@slipway/github';
+
+async function run(): Promise<void> {
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
+  const token = core.getInput('github-token');
+  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
+  const name = loaded.config.model.name || loaded.config.project.name;
+  const context = readActionContext();
+  const report = await readEvalReport(resolve(workspace, core.getInput('report', { required: true })));
+  const dispatchInputs = (context.payload.inputs ?? {}) as Record<string, unknown>;
+  const reason =
+    core.getInput('reason') || (typeof dispatchInputs.reason === 'string' ? dispatchInputs.reason : '');
+  const defaultBranch = (context.payload.repository as { default_branch?: string } | undefined)
+    ?.default_branch;
+  const base = core.getInput('base') || defaultBranch || 'main';
+  const branch = core.getInput('branch') || `slipway/retrain-${name}`;
+  const runUrl = process.env.GITHUB_RUN_ID
+    ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${context.owner}/${context.repo}/actions/runs/${process.env.GITHUB_RUN_ID}`
+    : null;
+
+  const proposal = renderProposal({
+    model: name,
+    reason,
+    modelHash: core.getInput('model-hash') || report.candidate.packageHash || null,
+    verdict: report.verdict,
+    reportMarkdown: renderMarkdown(report, { title: 'Candidate evaluation' }),
+    runUrl,
+  });
+  const pushed = await commitToBranch({
+    cwd,
+    paths: core.getMultilineInput('paths'),
+    branch,
+    message: proposal.commitMessage,
+    token,
+  });
+  core.info(`pushed ${pushed.commit.slice(0, 12)} to ${branch} (${pushed.files.length} file(s) changed)`);
+  const pr = await upsertPullRequest(GitHubClient.fromEnv(token), {
+    owner: context.owner,
+    repo: context.repo,
+    head: branch,
+    base,
+    title: proposal.title,
+    body: proposal.body(pushed.files),
+    draft: core.getBooleanInput('draft'),
+    labels: core
+      .getInput('labels')
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean),
+    fullReportUrl: runUrl,
+  });
+  core.info(`${pr.action} pull request #${pr.number}: ${pr.url}`);
+  core.setOutput('pull-request-number', String(pr.number));
+  core.setOutput('pull-request-url', pr.url);
+  core.setOutput('action', pr.action);
+  core.setOutput('commit', pushed.commit);
+  core.setOutput('branch', branch);
+  await appendJobSummary(
+    `## Slipway retraining proposal: ${name}\n\n${pr.action} [#${pr.number}](${pr.url}) from \`${branch}\` (${report.verdict.toUpperCase()})\n`,
+  );
+}
+
+try {
+  await run();
+} catch (err) {
+  core.setFailed(formatActionError(err));
+}
