@@ -8,7 +8,7 @@ import {
   SLIPWAY_VERSION,
   SlipwayError,
   suggest,
-} from '@slipway/core';
+} from '@slipway/core/base';
 import type { Command, CommandContext, FlagSpec } from './command.js';
 import { commandNames, groups, loadCommands } from './commands/index.js';
 

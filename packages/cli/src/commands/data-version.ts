@@ -1,4 +1,4 @@
-import { formatBytes, SlipwayError } from '@slipway/core';
+import { formatBytes, SlipwayError } from '@slipway/core/base';
 import {
   type AddReport,
   addPaths,
@@ -10,7 +10,7 @@ import {
   type PullReport,
   type PushReport,
   type StatusReport,
-} from '@slipway/data';
+} from '@slipway/data/versioning';
 import type { Command, CommandContext, FlagSpec } from '../command.js';
 
 const jobsFlag: FlagSpec = {

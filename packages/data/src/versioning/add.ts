@@ -1,6 +1,6 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { type Progress, SlipwayError, silentProgress, withDirectoryLock } from '@slipway/core';
+import { type Progress, SlipwayError, silentProgress, withDirectoryLock } from '@slipway/core/base';
 import { type DvcFile, readDvcFile, renderDvcFile, writeDvcFile } from './dvcfile.js';
 import { ignoreOutput } from './gitignore.js';
 import { type DvcRepo, repoRelative, resolveRepo } from './repo.js';

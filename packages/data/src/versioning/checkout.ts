@@ -1,7 +1,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isSlipwayError, SlipwayError, silentProgress } from '@slipway/core';
+import { isSlipwayError, SlipwayError, silentProgress } from '@slipway/core/base';
 import { type VersioningOptions, withRepoLock } from './add.js';
 import type { CopyJob, JobErr, JobOk } from './hash-worker.js';
 import { corruptObject, readManifest } from './objects.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { SlipwayError } from '@slipway/core';
+import { SlipwayError } from '@slipway/core/base';
 
 /** `.dvc/config` merged with `.dvc/config.local`: section name → key → value. */
 export type DvcConfig = Record<string, Record<string, string>>;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Progress, SlipwayError } from '@slipway/core';
+import { type Progress, SlipwayError } from '@slipway/core/base';
 import { findRepoRoot, openRepo } from './repo.js';
 import { HashState } from './state.js';
 import { hashOutput } from './tree.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { fsError, SlipwayError, writeFileAtomic } from '@slipway/core';
+import { fsError, SlipwayError, writeFileAtomic } from '@slipway/core/base';
 import {
   Document,
   isMap,

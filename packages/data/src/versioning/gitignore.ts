@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomic } from '@slipway/core';
+import { writeFileAtomic } from '@slipway/core/base';
 
 /** pathspec's `GitWildMatchPattern.escape`, which DVC applies to the entry. */
 const escapeGitPattern = (s: string) => s.replace(/[[\]!*#?]/g, (c) => `\\${c}`);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { SlipwayError } from '@slipway/core';
+import { SlipwayError } from '@slipway/core/base';
 import { type ManifestEntry, parseManifest } from './manifest.js';
 import { cachePath, type DvcRepo } from './repo.js';
 

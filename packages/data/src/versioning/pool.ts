@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { SlipwayError } from '@slipway/core';
+import { SlipwayError } from '@slipway/core/base';
 import { forgetDirs, type Job, type JobResult, runJob } from './hash-worker.js';
 
 export interface PoolOptions {

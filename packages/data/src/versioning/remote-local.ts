@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { SlipwayError } from '@slipway/core';
+import { SlipwayError } from '@slipway/core/base';
 import type { RemoteConfig } from './config.js';
 import { objectPath } from './hash-worker.js';
 

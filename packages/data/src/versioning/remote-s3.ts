@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SlipwayError } from '@slipway/core';
+import { SlipwayError } from '@slipway/core/base';
 import type { RemoteConfig } from './config.js';
 
 /** An S3-compatible remote, `s3://bucket/prefix`, with DVC's `files/md5/xx/…` keys under the prefix. */

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { SlipwayError } from '@slipway/core';
+import { SlipwayError } from '@slipway/core/base';
 import { cacheDirOf, isNoScm, type LoadedDvcConfig, loadDvcConfig } from './config.js';
 import { objectPath } from './hash-worker.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@slipway/core';
+import { writeFileAtomic } from '@slipway/core/base';
 
 /** What identifies an unchanged file: same inode, same mtime (ms, sub-µs precision), same size. */
 export interface FileKey {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { SlipwayError, silentProgress } from '@slipway/core';
+import { SlipwayError, silentProgress } from '@slipway/core/base';
 import type { VersioningOptions } from './add.js';
 import { readManifest } from './objects.js';
 import { cachePath, type DvcRepo, resolveRepo } from './repo.js';

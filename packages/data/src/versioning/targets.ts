@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SlipwayError } from '@slipway/core';
+import { SlipwayError } from '@slipway/core/base';
 import { type DvcFile, type DvcOut, readDvcFile } from './dvcfile.js';
 import { type DvcRepo, repoRelative } from './repo.js';
 

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { SlipwayError, silentProgress } from '@slipway/core';
+import { SlipwayError, silentProgress } from '@slipway/core/base';
 import { type VersioningOptions, withRepoLock } from './add.js';
 import { type CheckoutReport, dataCheckout } from './checkout.js';
 import { type RemoteConfig, resolveRemote } from './config.js';

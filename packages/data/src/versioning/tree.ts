@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsError, type Progress, SlipwayError, silentProgress, writeFileAtomic } from '@slipway/core';
+import { fsError, type Progress, SlipwayError, silentProgress, writeFileAtomic } from '@slipway/core/base';
 import type { HashJob, JobErr, JobOk, JobResult } from './hash-worker.js';
 import { type IgnoreMatcher, ignoreFor } from './ignore.js';
 import { type ManifestEntry, manifestOid, serializeManifest } from './manifest.js';

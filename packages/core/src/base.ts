@@ -1,0 +1,31 @@
+/**
+ * The dependency-free part of @slipway/core (errors, atomic writes, locks, hashing, progress): what a
+ * command that never reads the project config needs. `slipway data add` and the CLI's start-up import
+ * this instead of the index, which also loads the config schemas (zod, yaml).
+ */
+export { ExitCode, fsError, isSlipwayError, SlipwayError } from './errors.js';
+export { commitTemp, reserveTemp, writeFileAtomic, writeJsonAtomic } from './fs/atomic.js';
+export { type LockOptions, withDirectoryLock } from './fs/lock.js';
+export {
+  canonicalJson,
+  type DirectoryEntryHash,
+  type HashAlgorithm,
+  hashBytes,
+  hashDirectory,
+  hashFile,
+  hashJson,
+  listFiles,
+  md5File,
+  sha256File,
+} from './hash.js';
+export {
+  createProgress,
+  formatBytes,
+  formatDuration,
+  type Progress,
+  type ProgressOptions,
+  type ProgressTask,
+  silentProgress,
+} from './progress.js';
+export { didYouMean, editDistance, suggest } from './suggest.js';
+export { SLIPWAY_VERSION } from './version.js';
