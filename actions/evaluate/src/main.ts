@@ -14,13 +14,12 @@ import {
   formatActionError,
   GitHubClient,
   locateLine,
+  prepareActionStore,
   publishReport,
   readActionContext,
-  STORE_SYNCED_ENV,
-  syncStoreOnce,
 } from '@slipway/github';
 import { fetchVersionPackage } from '@slipway/governance';
-import { isNotFound, openStore, resolveTrackingUri } from '@slipway/tracking';
+import { isNotFound, openStore } from '@slipway/tracking';
 import { loadModelPackage } from '@slipway/training';
 
 interface DataCheckFile {
@@ -81,19 +80,15 @@ async function run(): Promise<void> {
   const cwd = resolve(workspace, core.getInput('working-directory') || '.');
   const token = core.getInput('github-token');
   const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  // As the CLI: the input, then SLIPWAY_TRACKING_URI / MLFLOW_TRACKING_URI, then tracking.uri of the config.
-  const trackingUri =
-    core.getInput('tracking-uri') ||
-    process.env.SLIPWAY_TRACKING_URI ||
-    process.env.MLFLOW_TRACKING_URI ||
-    loaded.config.tracking.uri;
-  const branch = core.getInput('store-branch');
-  const target = resolveTrackingUri(trackingUri, { cwd: loaded.root });
-  if (branch && target.kind === 'local') {
-    const synced = await syncStoreOnce({ cwd: loaded.root, storeDir: target.uri, branch, token });
-    if (synced.synced) core.exportVariable(STORE_SYNCED_ENV, branch);
-  }
-  const store = await openStore(trackingUri, { cwd: loaded.root });
+  const tracking = await prepareActionStore({
+    input: core.getInput('tracking-uri'),
+    configUri: loaded.config.tracking.uri,
+    root: loaded.root,
+    branch: core.getInput('store-branch'),
+    token,
+    log: core,
+  });
+  const store = await openStore(tracking.uri, { cwd: loaded.root });
   const candidate = await loadModelPackage(resolve(workspace, core.getInput('model', { required: true })));
 
   const modelName = core.getInput('model-name') || loaded.config.model.name || loaded.config.project.name;

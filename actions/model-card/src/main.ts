@@ -4,7 +4,7 @@ import { relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { fsError, loadConfig } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
-import { appendJobSummary, formatActionError } from '@slipway/github';
+import { appendJobSummary, formatActionError, prepareActionStore } from '@slipway/github';
 import { buildModelCard, readPackageFacts, recordModelCard, writeModelCard } from '@slipway/governance';
 import { openStore } from '@slipway/tracking';
 
@@ -37,12 +37,14 @@ async function run(): Promise<void> {
   });
   const written = await writeModelCard(resolve(cwd, core.getInput('out-dir') || 'slipway-report/card'), card);
   if (version) {
-    const uri =
-      core.getInput('tracking-uri') ||
-      process.env.SLIPWAY_TRACKING_URI ||
-      process.env.MLFLOW_TRACKING_URI ||
-      loaded.config.tracking.uri;
-    const store = await openStore(uri, { cwd: loaded.root });
+    const tracking = await prepareActionStore({
+      input: core.getInput('tracking-uri'),
+      configUri: loaded.config.tracking.uri,
+      root: loaded.root,
+      branch: '',
+      log: core,
+    });
+    const store = await openStore(tracking.uri, { cwd: loaded.root });
     await recordModelCard(store, await store.getModelVersion(name, version), written);
     core.info(`recorded the card on ${name} v${version}`);
   }

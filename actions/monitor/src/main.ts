@@ -15,14 +15,13 @@ import {
   dispatchWorkflow,
   formatActionError,
   GitHubClient,
+  prepareActionStore,
   readActionContext,
   resolveIdentity,
-  STORE_SYNCED_ENV,
-  syncStoreOnce,
   upsertIssue,
 } from '@slipway/github';
 import { fetchVersionPackage } from '@slipway/governance';
-import { openStore, resolveTrackingUri } from '@slipway/tracking';
+import { openStore } from '@slipway/tracking';
 import { loadModelPackage } from '@slipway/training';
 
 async function run(): Promise<void> {
@@ -30,17 +29,14 @@ async function run(): Promise<void> {
   const cwd = resolve(workspace, core.getInput('working-directory') || '.');
   const token = core.getInput('github-token');
   const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  const trackingUri =
-    core.getInput('tracking-uri') ||
-    process.env.SLIPWAY_TRACKING_URI ||
-    process.env.MLFLOW_TRACKING_URI ||
-    loaded.config.tracking.uri;
-  const branch = core.getInput('store-branch');
-  const target = resolveTrackingUri(trackingUri, { cwd: loaded.root });
-  if (branch && target.kind === 'local') {
-    const synced = await syncStoreOnce({ cwd: loaded.root, storeDir: target.uri, branch, token });
-    if (synced.synced) core.exportVariable(STORE_SYNCED_ENV, branch);
-  }
+  const tracking = await prepareActionStore({
+    input: core.getInput('tracking-uri'),
+    configUri: loaded.config.tracking.uri,
+    root: loaded.root,
+    branch: core.getInput('store-branch'),
+    token,
+    log: core,
+  });
 
   // The model: a package directory, else an alias or a version of the project's registered model.
   const ref = core.getInput('model') || 'champion';
@@ -48,7 +44,7 @@ async function run(): Promise<void> {
   let packageDir = resolve(cwd, ref);
   let version: string | null = null;
   if (!existsSync(join(packageDir, 'signature.json'))) {
-    const store = await openStore(trackingUri, { cwd: loaded.root });
+    const store = await openStore(tracking.uri, { cwd: loaded.root });
     const mv = /^\d+$/.test(ref)
       ? await store.getModelVersion(name, ref)
       : await store.getVersionByAlias(name, ref);

@@ -14,11 +14,10 @@ import {
   type Deployment,
   formatActionError,
   GitHubClient,
+  prepareActionStore,
   pushStoreToBranch,
   readActionContext,
-  STORE_SYNCED_ENV,
   setDeploymentStatus,
-  syncStoreOnce,
 } from '@slipway/github';
 import {
   auditKeyFromEnv,
@@ -33,7 +32,7 @@ import {
   storeAuditSink,
   writeModelCard,
 } from '@slipway/governance';
-import { openStore, resolveTrackingUri } from '@slipway/tracking';
+import { openStore } from '@slipway/tracking';
 
 /** Marks the deployment `error` when the step dies halfway (set while one is in progress). */
 const pending: { abandonDeployment: (() => Promise<unknown>) | null } = { abandonDeployment: null };
@@ -43,20 +42,16 @@ async function run(): Promise<void> {
   const cwd = resolve(workspace, core.getInput('working-directory') || '.');
   const token = core.getInput('github-token');
   const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  // As the CLI: the input, then SLIPWAY_TRACKING_URI / MLFLOW_TRACKING_URI, then tracking.uri of the config.
-  const trackingUri =
-    core.getInput('tracking-uri') ||
-    process.env.SLIPWAY_TRACKING_URI ||
-    process.env.MLFLOW_TRACKING_URI ||
-    loaded.config.tracking.uri;
   const branch = core.getInput('store-branch');
-  const target = resolveTrackingUri(trackingUri, { cwd: loaded.root });
-  const useBranch = Boolean(branch) && target.kind === 'local';
-  if (useBranch) {
-    const synced = await syncStoreOnce({ cwd: loaded.root, storeDir: target.uri, branch, token });
-    if (synced.synced) core.exportVariable(STORE_SYNCED_ENV, branch);
-  }
-  const store = await openStore(trackingUri, { cwd: loaded.root });
+  const tracking = await prepareActionStore({
+    input: core.getInput('tracking-uri'),
+    configUri: loaded.config.tracking.uri,
+    root: loaded.root,
+    branch,
+    token,
+    log: core,
+  });
+  const store = await openStore(tracking.uri, { cwd: loaded.root });
   const model = core.getInput('model-name') || loaded.config.model.name || loaded.config.project.name;
   const alias = core.getInput('alias') || 'champion';
   const packageDir = resolve(workspace, core.getInput('model', { required: true }));
@@ -196,10 +191,10 @@ async function run(): Promise<void> {
   }
   await appendJobSummary(`${lines.join('\n')}\n`);
   // Refusals are audited too: the store is pushed either way.
-  if (useBranch) {
+  if (tracking.onBranch && tracking.storeDir) {
     const pushed = await pushStoreToBranch({
       cwd: loaded.root,
-      storeDir: target.uri,
+      storeDir: tracking.storeDir,
       branch,
       token,
       message: `slipway: ${promoted ? 'promote' : 'refused promotion of'} ${model} to ${alias}`,

@@ -2,37 +2,23 @@
 import { relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { loadConfig } from '@slipway/core';
-import { appendJobSummary, formatActionError, STORE_SYNCED_ENV, syncStoreOnce } from '@slipway/github';
-import { openStore, resolveTrackingUri } from '@slipway/tracking';
+import { appendJobSummary, formatActionError, prepareActionStore } from '@slipway/github';
+import { openStore } from '@slipway/tracking';
 import { train } from '@slipway/training';
 
 export async function run(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const cwd = resolve(workspace, core.getInput('working-directory') || '.');
   const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  // As the CLI: the input, then SLIPWAY_TRACKING_URI / MLFLOW_TRACKING_URI, then tracking.uri of the config.
-  const trackingUri =
-    core.getInput('tracking-uri') ||
-    process.env.SLIPWAY_TRACKING_URI ||
-    process.env.MLFLOW_TRACKING_URI ||
-    loaded.config.tracking.uri;
-  const branch = core.getInput('store-branch');
-  const target = resolveTrackingUri(trackingUri, { cwd: loaded.root });
-  if (branch && target.kind === 'local') {
-    const synced = await syncStoreOnce({
-      cwd: loaded.root,
-      storeDir: target.uri,
-      branch,
-      token: core.getInput('github-token'),
-    });
-    if (synced.synced) {
-      core.info(
-        `store: ${synced.files} files from ${branch}${synced.commit ? ` @ ${synced.commit.slice(0, 12)}` : ' (new)'}`,
-      );
-      core.exportVariable(STORE_SYNCED_ENV, branch);
-    }
-  }
-  const store = await openStore(trackingUri, { cwd: loaded.root });
+  const tracking = await prepareActionStore({
+    input: core.getInput('tracking-uri'),
+    configUri: loaded.config.tracking.uri,
+    root: loaded.root,
+    branch: core.getInput('store-branch'),
+    token: core.getInput('github-token'),
+    log: core,
+  });
+  const store = await openStore(tracking.uri, { cwd: loaded.root });
   const result = await train({
     loaded,
     store,

@@ -1,8 +1,10 @@
 /**
  * Small pieces every Slipway Action shares, so each src/main.ts stays a thin adapter: the message a
- * failure shows on the run page, and the once-per-job sync of the embedded store from its branch.
+ * failure shows on the run page, the tracking store an Action opens and the once-per-job sync of the
+ * embedded store from its branch.
  */
 import { isSlipwayError } from '@slipway/core';
+import { resolveTrackingUri } from '@slipway/tracking';
 import { syncStoreFromBranch } from './store-branch.js';
 
 /** One line (plus the hint) for `core.setFailed`: a user error never shows a stack trace. */
@@ -25,4 +27,54 @@ export async function syncStoreOnce(
   if (env[STORE_SYNCED_ENV] === o.branch) return { synced: false, commit: null, files: 0 };
   const res = await syncStoreFromBranch(o);
   return { synced: true, ...res };
+}
+
+export interface ActionStoreOptions {
+  /** The Action's `tracking-uri` input (empty: the environment, then the config). */
+  input: string;
+  /** `tracking.uri` of the loaded config. */
+  configUri: string;
+  /** The project root (relative store paths resolve against it). */
+  root: string;
+  /** The Action's `store-branch` input (empty: no sync). */
+  branch: string;
+  token?: string;
+  /** Where the sync is reported: `@actions/core` in an Action. */
+  log: { info(message: string): void; exportVariable(name: string, value: string): void };
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ActionStore {
+  /** The tracking URI to open: a store directory or an http(s) MLflow URL. */
+  uri: string;
+  kind: 'local' | 'mlflow';
+  /** The store directory, for an embedded store. */
+  storeDir: string | null;
+  /** Whether the store is kept on `branch` (embedded store and a branch given). */
+  onBranch: boolean;
+}
+
+/**
+ * Every Action that reads or writes the registry starts the same way, and the same way as the CLI: the
+ * input, then SLIPWAY_TRACKING_URI / MLFLOW_TRACKING_URI, then tracking.uri of the config; an embedded
+ * store kept on a branch is filled from it once per job.
+ */
+export async function prepareActionStore(o: ActionStoreOptions): Promise<ActionStore> {
+  const env = o.env ?? process.env;
+  const uri = o.input || env.SLIPWAY_TRACKING_URI || env.MLFLOW_TRACKING_URI || o.configUri;
+  const target = resolveTrackingUri(uri, { cwd: o.root, env });
+  const onBranch = Boolean(o.branch) && target.kind === 'local';
+  if (onBranch) {
+    const synced = await syncStoreOnce(
+      { cwd: o.root, storeDir: target.uri, branch: o.branch, token: o.token },
+      env,
+    );
+    if (synced.synced) {
+      o.log.info(
+        `store: ${synced.files} files from ${o.branch}${synced.commit ? ` @ ${synced.commit.slice(0, 12)}` : ' (new)'}`,
+      );
+      o.log.exportVariable(STORE_SYNCED_ENV, o.branch);
+    }
+  }
+  return { uri, kind: target.kind, storeDir: target.kind === 'local' ? target.uri : null, onBranch };
 }

@@ -1,4 +1,11 @@
-export { formatActionError, STORE_SYNCED_ENV, syncStoreOnce } from './action-kit.js';
+export {
+  type ActionStore,
+  type ActionStoreOptions,
+  formatActionError,
+  prepareActionStore,
+  STORE_SYNCED_ENV,
+  syncStoreOnce,
+} from './action-kit.js';
 export {
   type CommitToBranchOptions,
   type CommitToBranchResult,
