@@ -10,6 +10,7 @@ import {
 import { type ModelVersion, openStore, type Store } from '@slipway/tracking';
 import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
 import type { CommandContext } from './command.js';
+import { projectTrackingUri } from './tracking-uri.js';
 
 /** The project config for a command: `--config <file>` or the nearest slipway.config.ts. */
 export function loadProject(ctx: CommandContext): Promise<LoadedConfig> {
@@ -19,11 +20,9 @@ export function loadProject(ctx: CommandContext): Promise<LoadedConfig> {
   });
 }
 
-/** The project's store: SLIPWAY_TRACKING_URI, then MLFLOW_TRACKING_URI, then `tracking.uri` from the config. */
+/** The project's store, at projectTrackingUri. */
 export function openProjectStore(loaded: LoadedConfig): Promise<Store> {
-  const uri =
-    process.env.SLIPWAY_TRACKING_URI || process.env.MLFLOW_TRACKING_URI || loaded.config.tracking.uri;
-  return openStore(uri, { cwd: loaded.root });
+  return openStore(projectTrackingUri(loaded.config), { cwd: loaded.root });
 }
 
 export function modelName(loaded: LoadedConfig): string {

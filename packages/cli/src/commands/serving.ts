@@ -11,6 +11,7 @@ import {
   startServer,
 } from '@slipway/serving';
 import type { Command, CommandContext } from '../command.js';
+import { projectTrackingUri } from '../tracking-uri.js';
 
 const servingDefaults = (): ServingConfig => configSchema.shape.serving.unwrap().parse({}) as ServingConfig;
 
@@ -180,16 +181,8 @@ export const servingCommands: Command[] = [
       const warn = (msg: string) => process.stderr.write(`slipway serve: ${msg}\n`);
       try {
         const g = await governance();
-        const tracking = (await import('@slipway/tracking')) as unknown as {
-          openStore?: (uri: string | undefined, o: { cwd: string }) => Promise<object>;
-        };
-        const store = tracking.openStore
-          ? await tracking.openStore(config?.tracking.uri, { cwd: root })
-          : null;
-        const sink =
-          store && 'appendLog' in store
-            ? g.storeAuditSink(store)
-            : g.fileAuditSink(resolve(root, '.slipway', 'audit.jsonl'));
+        const { openStore } = await import('@slipway/tracking');
+        const sink = g.storeAuditSink(await openStore(projectTrackingUri(config), { cwd: root }));
         const keyEnv = config?.governance.auditKeyEnv ?? 'SLIPWAY_AUDIT_KEY';
         onEvent = await auditEvents(sink, { key: process.env[keyEnv] ?? null });
       } catch (err) {
