@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type LoadedConfig, loadConfig, SlipwayError } from '@slipway/core';
 import {
   type AuditRecord,
@@ -7,7 +7,7 @@ import {
   recordAuditEvent,
   resolveIdentity,
 } from '@slipway/governance';
-import { type ModelVersion, openStore, type Store } from '@slipway/tracking';
+import { isNotFound, type ModelVersion, openStore, type Store } from '@slipway/tracking';
 import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
 import type { CommandContext } from './command.js';
 import { projectTrackingUri } from './tracking-uri.js';
@@ -41,39 +41,95 @@ function isPackageDir(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'signature.json'));
 }
 
+export interface ResolveModelOptions {
+  store?: Store;
+  /** Directory a package path is relative to (default: the project root). */
+  cwd?: string;
+  /** The flag the reference came from, named in errors (e.g. `--baseline`). */
+  flag?: string;
+}
+
+export const REF_FORMS =
+  'a package directory, <version>, <alias>, <name>:<version>, <name>@<alias> or models:/<name>@<alias>';
+
+/** Splits a registry reference (see resolveModel); null when it cannot be one. */
+export function parseModelRef(
+  ref: string,
+  project: string,
+): { name: string; version: string | null; alias: string | null } | null {
+  const uri = /^models:\/([^@/]+)(?:@([^/]+)|\/(\d+))$/.exec(ref);
+  if (uri) return { name: uri[1]!, alias: uri[2] ?? null, version: uri[3] ?? null };
+  const m = /^([A-Za-z0-9][\w.-]*)([@:])([\w-]+)$/.exec(ref);
+  if (m) {
+    // `name@3` is a version too: an all-digit alias would be ambiguous, so none is ever read as one.
+    const digits = /^\d+$/.test(m[3]!);
+    if (m[2] === ':' && !digits) return null;
+    return { name: m[1]!, version: digits ? m[3]! : null, alias: digits ? null : m[3]! };
+  }
+  if (/^\d+$/.test(ref)) return { name: project, version: ref, alias: null };
+  if (/^[A-Za-z][\w-]*$/.test(ref)) return { name: project, version: null, alias: ref };
+  return null;
+}
+
 /**
- * A model reference as users type it: a package directory, `<alias>` or `<version>` of the project's
- * model, or `<name>@<alias>` / `<name>:<version>`. Registry versions whose source is a run artifact are
- * downloaded once into `.slipway/cache/`.
+ * A model reference as users type it, the same for every command: a package directory, `<alias>` or
+ * `<version>` of the project's model, `<name>@<alias>`, `<name>:<version>` (or `<name>@<version>`), and
+ * MLflow's `models:/<name>@<alias>` / `models:/<name>/<version>`. Registry versions whose source is a
+ * run artifact are downloaded once into `.slipway/cache/`. With `missingAlias: 'null'`, an alias that is
+ * not set yet (a baseline before the first promotion) gives null instead of an error.
  */
-export async function resolveModel(ref: string, loaded: LoadedConfig, store?: Store): Promise<ResolvedModel> {
-  const asPath = isAbsolute(ref) ? ref : resolve(loaded.root, ref);
+export async function resolveModel(
+  ref: string,
+  loaded: LoadedConfig,
+  options?: ResolveModelOptions & { missingAlias?: 'fail' },
+): Promise<ResolvedModel>;
+export async function resolveModel(
+  ref: string,
+  loaded: LoadedConfig,
+  options: ResolveModelOptions & { missingAlias: 'null' },
+): Promise<ResolvedModel | null>;
+export async function resolveModel(
+  ref: string,
+  loaded: LoadedConfig,
+  options: ResolveModelOptions & { missingAlias?: 'fail' | 'null' } = {},
+): Promise<ResolvedModel | null> {
+  const label = options.flag ? `${options.flag} ${ref}` : ref;
+  const asPath = resolve(options.cwd ?? loaded.root, ref);
   if (isPackageDir(asPath))
     return { model: await loadModelPackage(asPath), name: modelName(loaded), version: null, alias: null };
-  const s = store ?? (await openProjectStore(loaded));
+  const parsed = parseModelRef(ref, modelName(loaded));
+  if (!parsed) {
+    throw new SlipwayError(
+      'MODEL_NOT_FOUND',
+      `${label}: ${existsSync(asPath) ? 'not a model package (no signature.json)' : 'no such package directory, and not a registry reference'}`,
+      { hint: `pass ${REF_FORMS}` },
+    );
+  }
+  const { name, version, alias } = parsed;
+  const s = options.store ?? (await openProjectStore(loaded));
   try {
-    let name = modelName(loaded);
-    let alias: string | null = null;
-    let version: string | null = null;
-    // MLflow-style URIs too: models:/<name>@<alias>, models:/<name>/<version>.
-    const uri = /^models:\/([^@/]+)(?:@(.+)|\/(\d+))$/.exec(ref);
-    const m = uri ? [ref, uri[1], uri[2] ? '@' : ':', uri[2] ?? uri[3]] : /^([^@:]+)([@:])(.+)$/.exec(ref);
-    if (m) {
-      name = m[1]!;
-      if (m[2] === '@') alias = m[3]!;
-      else version = m[3]!;
-    } else if (/^\d+$/.test(ref)) version = ref;
-    else alias = ref;
-    const mv = alias ? await s.getVersionByAlias(name, alias) : await s.getModelVersion(name, version!);
+    const notFound = (err: unknown) => {
+      if (isNotFound(err)) return null;
+      throw err;
+    };
+    const mv = alias
+      ? await s.getVersionByAlias(name, alias).catch(notFound)
+      : await s.getModelVersion(name, version!).catch(notFound);
     if (!mv) {
-      throw new SlipwayError('MODEL_ALIAS_NOT_SET', `model "${name}" has no version with alias "${alias}"`, {
-        hint: `promote a version first (slipway promote ${name} <version> --to ${alias}), or pass a package directory`,
+      if (alias && options.missingAlias === 'null') return null;
+      if (alias) {
+        throw new SlipwayError('MODEL_ALIAS_NOT_SET', `${label}: model "${name}" has no alias "${alias}"`, {
+          hint: `promote a version first (slipway promote ${name} <version> --to ${alias}), or pass a package directory`,
+        });
+      }
+      throw new SlipwayError('MODEL_NOT_FOUND', `${label}: model "${name}" has no version ${version}`, {
+        hint: `list the versions with \`slipway models show ${name}\`, or pass a package directory`,
       });
     }
     const dir = await materialize(mv, s, loaded);
     return { model: await loadModelPackage(dir), name, version: mv.version, alias };
   } finally {
-    if (!store) await s.close();
+    if (!options.store) await s.close();
   }
 }
 

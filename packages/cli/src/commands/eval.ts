@@ -1,107 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { ExitCode, type LoadedConfig, loadConfig, SlipwayError } from '@slipway/core';
+import { ExitCode, loadConfig, SlipwayError } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
-import { isNotFound, type Store } from '@slipway/tracking';
-import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
-import type { Command, CommandContext } from '../command.js';
-import { auditStage, modelName, openProjectStore } from '../project.js';
-
-interface Resolved {
-  pkg: LoadedModelPackage;
-  version: string | null;
-  alias: string | null;
-  cleanup: () => Promise<void>;
-}
-
-/** A registry version's package: its source directory, or else the `model` artifact of its run. */
-async function packageOfVersion(
-  store: Store,
-  root: string,
-  flag: string,
-  v: { version: string; source: string; runId: string | null },
-): Promise<{ pkg: LoadedModelPackage; cleanup: () => Promise<void> }> {
-  const source = resolve(root, v.source.replace(/^file:\/\//, ''));
-  if (existsSync(join(source, 'manifest.json')))
-    return { pkg: await loadModelPackage(source), cleanup: async () => {} };
-  if (!v.runId) {
-    throw new SlipwayError(
-      'MODEL_NOT_FOUND',
-      `${flag}: version ${v.version} points at ${v.source}, which is not a package directory here`,
-      {
-        hint: 'pass the package directory instead',
-      },
-    );
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-eval-model-'));
-  const local = await store.downloadArtifact(v.runId, 'model', dir);
-  return { pkg: await loadModelPackage(local), cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/**
- * `spec` is a package directory, `name@ref` or `ref` (the project's model), where ref is a version number
- * (candidate) or an alias (baseline). A baseline alias that is not set yet means a first run: null.
- */
-async function resolveSpec(
-  ctx: CommandContext,
-  loaded: LoadedConfig,
-  spec: string,
-  flag: string,
-  kind: 'version' | 'alias',
-): Promise<Resolved | null> {
-  const asPath = resolve(ctx.cwd, spec);
-  if (existsSync(asPath) && statSync(asPath).isDirectory()) {
-    return { pkg: await loadModelPackage(asPath), version: null, alias: null, cleanup: async () => {} };
-  }
-  const at = spec.lastIndexOf('@');
-  const name = at > 0 ? spec.slice(0, at) : (loaded.config.model.name ?? loaded.config.project.name);
-  const ref = at > 0 ? spec.slice(at + 1) : spec;
-  const isVersion = /^\d+$/.test(ref);
-  if (!/^[A-Za-z0-9_-]+$/.test(ref) || (kind === 'version' && !isVersion && !/^[A-Za-z]/.test(ref))) {
-    throw new SlipwayError(
-      'MODEL_NOT_FOUND',
-      `${flag} ${spec}: not a package directory, a model version or an alias`,
-      {
-        hint: `pass a package directory, <model>@<version> or <model>@<alias> (e.g. ${name}@champion)`,
-      },
-    );
-  }
-  const store = await openProjectStore(loaded);
-  try {
-    if (isVersion) {
-      const v = await store.getModelVersion(name, ref).catch((err: unknown) => {
-        if (isNotFound(err)) {
-          throw new SlipwayError(
-            'MODEL_NOT_FOUND',
-            `${flag} ${spec}: model "${name}" has no version ${ref}`,
-            {
-              hint: 'list versions with the registry commands, or pass a package directory',
-            },
-          );
-        }
-        throw err;
-      });
-      const p = await packageOfVersion(store, loaded.root, flag, v);
-      return { ...p, version: v.version, alias: null };
-    }
-    const v = await store.getVersionByAlias(name, ref).catch((err: unknown) => {
-      if (isNotFound(err)) return null;
-      throw err;
-    });
-    if (!v) {
-      if (kind === 'alias') return null;
-      throw new SlipwayError('MODEL_NOT_FOUND', `${flag} ${spec}: model "${name}" has no alias "${ref}"`, {
-        hint: 'pass a package directory or a version number',
-      });
-    }
-    const p = await packageOfVersion(store, loaded.root, flag, v);
-    return { ...p, version: v.version, alias: ref };
-  } finally {
-    await store.close();
-  }
-}
+import type { Command } from '../command.js';
+import { auditStage, modelName, resolveModel } from '../project.js';
 
 function human(report: EvalReport, out: string, cwd: string): string {
   const lines = [
@@ -169,22 +70,25 @@ export const evalCommands: Command[] = [
               eval: { ...loaded.config.eval, explain: { ...loaded.config.eval.explain, enabled: false } },
             }
           : loaded.config;
-      const candidate = await resolveSpec(ctx, loaded, ctx.flags.candidate, '--candidate', 'version');
-      if (!candidate)
-        throw new SlipwayError('MODEL_NOT_FOUND', '--candidate: not found', {
-          hint: 'pass a package directory',
-        });
+      const candidate = await resolveModel(ctx.flags.candidate, loaded, {
+        cwd: ctx.cwd,
+        flag: '--candidate',
+      });
       const baselineSpec = typeof ctx.flags.baseline === 'string' ? ctx.flags.baseline : config.eval.baseline;
-      let baseline: Resolved | null = null;
+      let baseline: Awaited<ReturnType<typeof resolveModel>> | null = null;
       try {
-        baseline = await resolveSpec(ctx, loaded, baselineSpec, '--baseline', 'alias');
+        baseline = await resolveModel(baselineSpec, loaded, {
+          cwd: ctx.cwd,
+          flag: '--baseline',
+          missingAlias: 'null',
+        });
         const data =
           typeof ctx.flags.data === 'string'
             ? resolve(ctx.cwd, ctx.flags.data)
             : resolve(loaded.root, config.data.eval);
         const report = await evaluate({
-          candidate: candidate.pkg,
-          baseline: baseline?.pkg ?? null,
+          candidate: candidate.model,
+          baseline: baseline?.model ?? null,
           data,
           config,
           ...(baseline?.alias ? { baselineAlias: baseline.alias } : {}),
@@ -196,7 +100,7 @@ export const evalCommands: Command[] = [
         const out =
           typeof ctx.flags.out === 'string'
             ? resolve(ctx.cwd, ctx.flags.out)
-            : join(loaded.root, '.slipway', 'eval', candidate.pkg.hash.slice(0, 16));
+            : join(loaded.root, '.slipway', 'eval', candidate.model.hash.slice(0, 16));
         const written = await writeReports(report, out);
         await auditStage(loaded, {
           event: 'eval',
@@ -213,12 +117,8 @@ export const evalCommands: Command[] = [
         ctx.output({ verdict: report.verdict, reports: written, report }, () => human(report, out, ctx.cwd));
         return report.verdict === 'pass' ? ExitCode.Ok : ExitCode.CheckFailed;
       } finally {
-        candidate.pkg.dispose();
-        await candidate.cleanup();
-        if (baseline) {
-          baseline.pkg.dispose();
-          await baseline.cleanup();
-        }
+        candidate.model.dispose();
+        baseline?.model.dispose();
       }
     },
   },

@@ -27,7 +27,7 @@ import {
 } from '@slipway/governance';
 import type { Store } from '@slipway/tracking';
 import type { Command, CommandContext } from '../command.js';
-import { loadProject, modelName, openProjectStore } from '../project.js';
+import { loadProject, modelName, openProjectStore, parseModelRef, REF_FORMS } from '../project.js';
 
 const configFlag = {
   config: {
@@ -99,26 +99,25 @@ async function readReportFile(path: string): Promise<EvalReport> {
   return report;
 }
 
-/** `<version>`, `<name>:<version>` or `<name>@<alias>` of a registered model. */
+/** A registered version, written as resolveModel reads it (`<version>`, `<alias>`, `<name>:<version>`, …). */
 async function versionRef(
   store: Store,
   loaded: LoadedConfig,
   ref: string,
 ): Promise<{ model: string; version: string }> {
-  const m = /^([^@:]+)([@:])(.+)$/.exec(ref);
-  if (m && m[2] === ':') return { model: m[1]!, version: m[3]! };
-  if (m && m[2] === '@') {
-    const v = await store.getVersionByAlias(m[1]!, m[3]!);
-    if (!v)
-      throw new SlipwayError('MODEL_ALIAS_NOT_SET', `model "${m[1]}" has no alias "${m[3]}"`, {
-        hint: 'pass a version number instead',
-      });
-    return { model: m[1]!, version: v.version };
+  const parsed = parseModelRef(ref, modelName(loaded));
+  if (!parsed) {
+    throw new SlipwayError('MODEL_NOT_FOUND', `"${ref}" is not a package directory or a registry version`, {
+      hint: `pass ${REF_FORMS}`,
+    });
   }
-  if (/^\d+$/.test(ref)) return { model: modelName(loaded), version: ref };
-  throw new SlipwayError('MODEL_NOT_FOUND', `"${ref}" is not a package directory or a registry version`, {
-    hint: 'pass a package directory, a version number, <name>:<version> or <name>@<alias>',
-  });
+  if (parsed.version) return { model: parsed.name, version: parsed.version };
+  const v = await store.getVersionByAlias(parsed.name, parsed.alias!);
+  if (!v)
+    throw new SlipwayError('MODEL_ALIAS_NOT_SET', `model "${parsed.name}" has no alias "${parsed.alias}"`, {
+      hint: 'pass a version number instead, or promote a version to that alias first',
+    });
+  return { model: parsed.name, version: v.version };
 }
 
 export const governanceCommands: Command[] = [
@@ -126,7 +125,7 @@ export const governanceCommands: Command[] = [
     name: 'card',
     summary:
       'write MODEL_CARD.md (Hugging Face front matter) and model_card.json (Model Card Toolkit) for a package or version',
-    args: '<package-dir|version|name:version|name@alias>',
+    args: '<package-dir|version|alias|name:version|name@alias>',
     flags: {
       ...configFlag,
       out: {

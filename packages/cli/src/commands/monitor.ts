@@ -42,6 +42,7 @@ export const monitorCommands: Command[] = [
       const { model, version } = await resolveModel(
         typeof ctx.flags.model === 'string' ? ctx.flags.model : 'champion',
         loaded,
+        { cwd: ctx.cwd, flag: '--model' },
       );
       const outRoot = resolve(ctx.cwd, typeof ctx.flags.out === 'string' ? ctx.flags.out : 'out/monitor');
       const results: {

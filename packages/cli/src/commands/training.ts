@@ -1,9 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { type LoadedConfig, SlipwayError } from '@slipway/core';
-import { openStore } from '@slipway/tracking';
+import { SlipwayError } from '@slipway/core';
 import {
   type LoadedModelPackage,
   loadModelPackage,
@@ -12,7 +9,7 @@ import {
   train,
 } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
-import { auditStage, loadProject, modelName, openProjectStore } from '../project.js';
+import { auditStage, loadProject, modelName, openProjectStore, resolveModel } from '../project.js';
 
 const configFlag = {
   config: {
@@ -21,61 +18,6 @@ const configFlag = {
     description: 'config file (default: slipway.config.ts in --cwd or a parent)',
   },
 };
-
-/**
- * `--model` is a package directory, or a registry alias: `name@alias`, or `alias` for the project's model.
- * An alias resolves to its version's source directory, or else to the `model` artifact of its run.
- */
-async function resolveModel(
-  ctx: CommandContext,
-  spec: string,
-): Promise<{ pkg: LoadedModelPackage; cleanup: () => Promise<void> }> {
-  const asPath = resolve(ctx.cwd, spec);
-  if (existsSync(asPath) && statSync(asPath).isDirectory())
-    return { pkg: await loadModelPackage(asPath), cleanup: async () => {} };
-  const at = spec.lastIndexOf('@');
-  let loaded: LoadedConfig | undefined;
-  try {
-    loaded = await loadProject(ctx);
-  } catch {}
-  const name = at > 0 ? spec.slice(0, at) : (loaded?.config.model.name ?? loaded?.config.project.name);
-  const alias = at > 0 ? spec.slice(at + 1) : spec;
-  if (!name || !/^[A-Za-z0-9_-]+$/.test(alias)) {
-    throw new SlipwayError(
-      'MODEL_NOT_FOUND',
-      `--model ${spec}: not a package directory or a registry alias`,
-      {
-        hint: 'pass the directory `slipway train` printed, or <model>@<alias> (e.g. flight-delay@champion)',
-      },
-    );
-  }
-  const store = loaded
-    ? await openProjectStore(loaded)
-    : await openStore(process.env.SLIPWAY_TRACKING_URI || process.env.MLFLOW_TRACKING_URI, { cwd: ctx.cwd });
-  try {
-    const version = await store.getVersionByAlias(name, alias);
-    if (!version) {
-      throw new SlipwayError('MODEL_NOT_FOUND', `--model ${spec}: model "${name}" has no alias "${alias}"`, {
-        hint: 'list the aliases with the registry commands, or pass a package directory',
-      });
-    }
-    const source = resolve(loaded?.root ?? ctx.cwd, version.source.replace(/^file:\/\//, ''));
-    if (existsSync(join(source, 'manifest.json')))
-      return { pkg: await loadModelPackage(source), cleanup: async () => {} };
-    if (!version.runId) {
-      throw new SlipwayError(
-        'MODEL_NOT_FOUND',
-        `--model ${spec}: version ${version.version} points at ${version.source}, which is not a package directory here`,
-        { hint: 'pass the package directory instead' },
-      );
-    }
-    const dir = await mkdtemp(join(tmpdir(), 'slipway-model-'));
-    const local = await store.downloadArtifact(version.runId, 'model', dir);
-    return { pkg: await loadModelPackage(local), cleanup: () => rm(dir, { recursive: true, force: true }) };
-  } finally {
-    await store.close();
-  }
-}
 
 export const trainingCommands: Command[] = [
   {
@@ -171,7 +113,7 @@ export const trainingCommands: Command[] = [
         }
       }
       await selectBackend(typeof ctx.flags.backend === 'string' ? ctx.flags.backend : 'auto');
-      const { pkg, cleanup } = await resolveModel(ctx, ctx.flags.model as string);
+      const pkg = await modelForPredict(ctx, ctx.flags.model as string);
       try {
         const result = await predictBatch({
           model: pkg,
@@ -186,8 +128,14 @@ export const trainingCommands: Command[] = [
         );
       } finally {
         pkg.dispose();
-        await cleanup();
       }
     },
   },
 ];
+
+/** A package directory needs no project; a registry reference is resolved in the project's store. */
+async function modelForPredict(ctx: CommandContext, ref: string): Promise<LoadedModelPackage> {
+  const asPath = resolve(ctx.cwd, ref);
+  if (existsSync(join(asPath, 'signature.json'))) return loadModelPackage(asPath);
+  return (await resolveModel(ref, await loadProject(ctx), { cwd: ctx.cwd, flag: '--model' })).model;
+}
