@@ -1,3 +1,5 @@
+// Everything without dependencies comes from base.ts (also an entry point of its own: @slipway/core/base).
+export * from './base.js';
 export { type ConfigProblem, formatIssues, formatPath, renderProblems } from './config/format-issues.js';
 export {
   CONFIG_FILES,
@@ -17,22 +19,7 @@ export {
   type SlipwayConfig,
   type SlipwayConfigInput,
 } from './config/schema.js';
-export { ExitCode, fsError, isSlipwayError, SlipwayError } from './errors.js';
-export { commitTemp, reserveTemp, writeFileAtomic, writeJsonAtomic } from './fs/atomic.js';
-export { type LockOptions, withDirectoryLock } from './fs/lock.js';
 export { type CiFacts, ciFacts, type GitFacts, gitFacts, stripCredentials } from './git.js';
-export {
-  canonicalJson,
-  type DirectoryEntryHash,
-  type HashAlgorithm,
-  hashBytes,
-  hashDirectory,
-  hashFile,
-  hashJson,
-  listFiles,
-  md5File,
-  sha256File,
-} from './hash.js';
 export {
   BINARY_METRICS,
   LOWER_IS_BETTER,
@@ -42,16 +29,6 @@ export {
   type Task,
   UNIT_INTERVAL_METRICS,
 } from './metrics.js';
-export {
-  createProgress,
-  formatBytes,
-  formatDuration,
-  type Progress,
-  type ProgressOptions,
-  type ProgressTask,
-  silentProgress,
-} from './progress.js';
-export { didYouMean, editDistance, suggest } from './suggest.js';
 export {
   EVAL_REPORT_SCHEMA,
   type EvalReportHeader,
@@ -77,4 +54,3 @@ export {
   REPO_PERMISSIONS,
   type RepoPermission,
 } from './types/policy.js';
-export { SLIPWAY_VERSION } from './version.js';
