@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type LoadedConfig, loadConfig, SlipwayError } from '@slipway/core';
 import {
   type AuditRecord,
-  fetchVersionPackage,
+  cachedVersionPackage,
   recordAuditEvent,
   resolveIdentity,
 } from '@slipway/governance';
@@ -133,14 +133,9 @@ export async function resolveModel(
   }
 }
 
-/** A local directory holding the version's package, downloaded once into `.slipway/cache/` when remote. */
+/** A local directory holding the version's package (downloaded once into `.slipway/cache/` when remote). */
 async function materialize(v: ModelVersion, store: Store, loaded: LoadedConfig): Promise<string> {
-  const cache = join(loaded.root, '.slipway', 'cache', 'models', v.name, v.version);
-  const cached = readdirIfExists(cache)
-    .map((d) => join(cache, d))
-    .find(isPackageDir);
-  if (cached) return cached;
-  const dir = await fetchVersionPackage(store, v, cache);
+  const dir = await cachedVersionPackage(store, v, loaded.root);
   if (!isPackageDir(dir)) {
     throw new SlipwayError(
       'MODEL_SOURCE_UNAVAILABLE',
@@ -151,14 +146,6 @@ async function materialize(v: ModelVersion, store: Store, loaded: LoadedConfig):
     );
   }
   return dir;
-}
-
-function readdirIfExists(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 /**

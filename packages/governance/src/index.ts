@@ -88,6 +88,7 @@ export {
 export { type RegisterInput, type RegisterResult, registerVersion } from './register/register.js';
 export {
   CARD_ARTIFACT_DIR,
+  cachedVersionPackage,
   EVAL_REPORT_ARTIFACT,
   fetchVersionPackage,
   type GovernanceStore,

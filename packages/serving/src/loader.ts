@@ -2,10 +2,9 @@
  * Resolves what `slipway serve` is asked to serve: a model package directory, or a registry alias
  * `models:/<name>@<alias>` / version `models:/<name>/<version>` looked up in the tracking store.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { SlipwayError } from '@slipway/core';
-import { fetchVersionPackage } from '@slipway/governance';
+import { cachedVersionPackage } from '@slipway/governance';
 import { openStore } from '@slipway/tracking';
 import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
 import type { LoadedSource } from './slot.js';
@@ -22,8 +21,6 @@ export interface LoaderOptions {
 }
 
 const REGISTRY = /^models:\/([^@/]+)(?:@([^/]+)|\/(\d+))$/;
-
-const hasManifest = (dir: string) => existsSync(join(dir, 'manifest.json'));
 
 export function createLoader(options: LoaderOptions): (source: string) => Promise<LoadedSource> {
   return async (source) => {
@@ -47,13 +44,7 @@ export function createLoader(options: LoaderOptions): (source: string) => Promis
         });
       }
       // Run artifacts (runs:/<id>/model) are downloaded once into the project's cache.
-      const cache = join(options.cwd, '.slipway', 'cache', 'models', name, mv.version);
-      const cached = existsSync(cache)
-        ? readdirSync(cache)
-            .map((d) => join(cache, d))
-            .find(hasManifest)
-        : undefined;
-      const dir = cached ?? (await fetchVersionPackage(store, mv, cache));
+      const dir = await cachedVersionPackage(store, mv, options.cwd);
       const pkg = await loadPackage(dir);
       return { pkg, version: mv.version, source };
     } finally {

@@ -5,7 +5,7 @@
  * - its model card: run artifacts `card/MODEL_CARD.md` + `card/model_card.json`, tag `slipway.card.sha256`.
  * The tags make the answer cheap to show; promotion always re-reads the artifact and checks its hash.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -197,4 +197,22 @@ export async function fetchVersionPackage(
       hint: 'register versions with source runs:/<runId>/model (what slipway train logs)',
     },
   );
+}
+
+/**
+ * The version's package, kept in the project's cache (`<root>/.slipway/cache/models/<name>/<version>`):
+ * a run artifact is downloaded there once and reused by every later command and server start.
+ */
+export async function cachedVersionPackage(
+  store: GovernanceStore,
+  v: ModelVersion,
+  root: string,
+): Promise<string> {
+  const cache = join(root, '.slipway', 'cache', 'models', v.name, v.version);
+  const cached = existsSync(cache)
+    ? readdirSync(cache)
+        .map((d) => join(cache, d))
+        .find((d) => existsSync(join(d, MANIFEST_FILE)))
+    : undefined;
+  return cached ?? fetchVersionPackage(store, v, cache);
 }
