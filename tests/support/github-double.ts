@@ -419,25 +419,8 @@ export class GitHubDouble {
       }
       case 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments': {
         const all = this.commentsOn(Number(params.issue_number)).sort((a, b) => a.id - b.id);
-        const perPage = Number(query.per_page ?? 30);
-        const page = Number(query.page ?? 1);
-        const slice = all.slice((page - 1) * perPage, page * perPage);
-        const last = Math.max(1, Math.ceil(all.length / perPage));
-        const link = (p: number, rel: string) => {
-          const u = new URL(
-            `${this.url}/repos/${this.owner}/${this.repo}/issues/${params.issue_number}/comments`,
-          );
-          u.searchParams.set('per_page', String(perPage));
-          u.searchParams.set('page', String(p));
-          return `<${u}>; rel="${rel}"`;
-        };
-        const links = [];
-        if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
-        if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
-        return send(
-          200,
-          slice.map((c) => this.commentJson(ex, c)),
-          links.length ? { link: links.join(', ') } : {},
+        return this.page(send, `${repoUrl}/issues/${params.issue_number}/comments`, query, all, (c) =>
+          this.commentJson(ex, c),
         );
       }
       case 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments': {
