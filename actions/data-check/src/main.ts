@@ -5,7 +5,7 @@
  */
 import { relative, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig, resolveProjectPath, writeJsonAtomic } from '@slipway/core';
+import { resolveProjectPath, writeJsonAtomic } from '@slipway/core';
 import {
   type DriftReport,
   dataStatus,
@@ -19,6 +19,7 @@ import {
   type Annotation,
   formatActionError,
   GitHubClient,
+  loadActionProject,
   locateCsvRow,
   locateLine,
   publishReport,
@@ -33,9 +34,7 @@ function cell(v: unknown): string {
 }
 
 async function run(): Promise<void> {
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
+  const { workspace, cwd, token, loaded } = await loadActionProject({ getInput: core.getInput });
   const { data } = loaded.config;
   const inProject = (p: string) => resolveProjectPath(loaded.root, p);
   const rel = (p: string) => relative(workspace, p);
@@ -157,7 +156,6 @@ async function run(): Promise<void> {
 
   const out = resolve(cwd, 'slipway-report/data-check.json');
   await writeJsonAtomic(out, { passed, status, validations, drift });
-  const token = core.getInput('github-token');
   const published = await publishReport({
     client: GitHubClient.fromEnv(token, process.env, {
       onRetry: (r) =>

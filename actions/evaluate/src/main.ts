@@ -7,14 +7,14 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { fsError, loadConfig, resolveProjectPath } from '@slipway/core';
+import { fsError, resolveProjectPath } from '@slipway/core';
 import { type EvalReport, evaluate, renderMarkdown, writeReports } from '@slipway/eval';
 import {
   type Annotation,
   formatActionError,
   GitHubClient,
+  loadActionProject,
   locateLine,
-  prepareActionStore,
   publishReport,
   readActionContext,
 } from '@slipway/github';
@@ -76,22 +76,14 @@ async function readDataCheck(
 }
 
 async function run(): Promise<void> {
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
-  const token = core.getInput('github-token');
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  const tracking = await prepareActionStore({
-    input: core.getInput('tracking-uri'),
-    configUri: loaded.config.tracking.uri,
-    root: loaded.root,
-    branch: core.getInput('store-branch'),
-    token,
+  const { workspace, cwd, token, loaded, tracking, modelName } = await loadActionProject({
+    getInput: core.getInput,
     log: core,
+    store: true,
   });
   const store = await openStore(tracking.uri, { cwd: loaded.root });
   const candidate = await loadModelPackage(resolve(workspace, core.getInput('model', { required: true })));
 
-  const modelName = core.getInput('model-name') || loaded.config.model.name || loaded.config.project.name;
   const alias = core.getInput('baseline-alias');
   let baseline = null;
   let baselineVersion: string | null = null;

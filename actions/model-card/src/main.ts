@@ -2,16 +2,14 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { fsError, loadConfig } from '@slipway/core';
+import { fsError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
-import { appendJobSummary, formatActionError, prepareActionStore } from '@slipway/github';
+import { appendJobSummary, formatActionError, loadActionProject, prepareActionStore } from '@slipway/github';
 import { buildModelCard, readPackageFacts, recordModelCard, writeModelCard } from '@slipway/governance';
 import { openStore } from '@slipway/tracking';
 
 async function run(): Promise<void> {
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
+  const { workspace, cwd, loaded, modelName: name } = await loadActionProject({ getInput: core.getInput });
   const facts = await readPackageFacts(resolve(workspace, core.getInput('model', { required: true })));
   let evalReport: EvalReport | null = null;
   const reportPath = core.getInput('report');
@@ -23,7 +21,6 @@ async function run(): Promise<void> {
       throw fsError(err, file, 'read the evaluation report');
     }
   }
-  const name = core.getInput('model-name') || loaded.config.model.name || loaded.config.project.name;
   const version = core.getInput('version') || null;
   const card = buildModelCard({
     config: loaded.config,

@@ -8,14 +8,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig, resolveProjectPath, SlipwayError } from '@slipway/core';
+import { resolveProjectPath, SlipwayError } from '@slipway/core';
 import { monitorWindow, renderMonitorMarkdown, writeMonitorReports } from '@slipway/eval';
 import {
   appendJobSummary,
   dispatchWorkflow,
   formatActionError,
   GitHubClient,
-  prepareActionStore,
+  loadActionProject,
   readActionContext,
   resolveIdentity,
   upsertIssue,
@@ -25,22 +25,17 @@ import { openStore } from '@slipway/tracking';
 import { loadModelPackage } from '@slipway/training';
 
 async function run(): Promise<void> {
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
-  const token = core.getInput('github-token');
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  const tracking = await prepareActionStore({
-    input: core.getInput('tracking-uri'),
-    configUri: loaded.config.tracking.uri,
-    root: loaded.root,
-    branch: core.getInput('store-branch'),
+  const {
+    workspace,
+    cwd,
     token,
-    log: core,
-  });
+    loaded,
+    tracking,
+    modelName: name,
+  } = await loadActionProject({ getInput: core.getInput, log: core, store: true });
 
   // The model: a package directory, else an alias or a version of the project's registered model.
   const ref = core.getInput('model') || 'champion';
-  const name = loaded.config.model.name || loaded.config.project.name;
   let packageDir = resolve(cwd, ref);
   let version: string | null = null;
   if (!existsSync(join(packageDir, 'signature.json'))) {
@@ -94,10 +89,7 @@ async function run(): Promise<void> {
   const alert = reasons.length > 0;
 
   const context = alert ? readActionContext() : null;
-  const runUrl =
-    context && process.env.GITHUB_RUN_ID
-      ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${context.owner}/${context.repo}/actions/runs/${process.env.GITHUB_RUN_ID}`
-      : null;
+  const runUrl = context?.runUrl ?? null;
   const heading = `${name}${version ? ` v${version}` : ''}`;
 
   // One open issue per model: a nightly schedule updates it (and comments) while the drift lasts.
@@ -128,9 +120,7 @@ async function run(): Promise<void> {
   let dispatched = false;
   const workflow = core.getInput('dispatch-workflow');
   if (context && workflow) {
-    const defaultBranch = (context.payload.repository as { default_branch?: string } | undefined)
-      ?.default_branch;
-    const ref2 = core.getInput('dispatch-ref') || defaultBranch || 'main';
+    const ref2 = core.getInput('dispatch-ref') || context.defaultBranch || 'main';
     await dispatchWorkflow(GitHubClient.fromEnv(token), {
       owner: context.owner,
       repo: context.repo,

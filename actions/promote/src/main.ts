@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { fsError, loadConfig } from '@slipway/core';
+import { fsError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import {
   appendJobSummary,
@@ -14,7 +14,7 @@ import {
   type Deployment,
   formatActionError,
   GitHubClient,
-  prepareActionStore,
+  loadActionProject,
   pushStoreToBranch,
   readActionContext,
   setDeploymentStatus,
@@ -38,21 +38,16 @@ import { openStore } from '@slipway/tracking';
 const pending: { abandonDeployment: (() => Promise<unknown>) | null } = { abandonDeployment: null };
 
 async function run(): Promise<void> {
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
-  const token = core.getInput('github-token');
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
   const branch = core.getInput('store-branch');
-  const tracking = await prepareActionStore({
-    input: core.getInput('tracking-uri'),
-    configUri: loaded.config.tracking.uri,
-    root: loaded.root,
-    branch,
+  const {
+    workspace,
+    cwd,
     token,
-    log: core,
-  });
+    loaded,
+    tracking,
+    modelName: model,
+  } = await loadActionProject({ getInput: core.getInput, log: core, store: true });
   const store = await openStore(tracking.uri, { cwd: loaded.root });
-  const model = core.getInput('model-name') || loaded.config.model.name || loaded.config.project.name;
   const alias = core.getInput('alias') || 'champion';
   const packageDir = resolve(workspace, core.getInput('model', { required: true }));
   const reportFile = resolve(workspace, core.getInput('report', { required: true }));

@@ -5,36 +5,27 @@
  */
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig } from '@slipway/core';
 import { readEvalReport, renderMarkdown } from '@slipway/eval';
 import {
   appendJobSummary,
   commitToBranch,
   formatActionError,
   GitHubClient,
+  loadActionProject,
   readActionContext,
   renderProposal,
   upsertPullRequest,
 } from '@slipway/github';
 
 async function run(): Promise<void> {
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
-  const token = core.getInput('github-token');
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  const name = loaded.config.model.name || loaded.config.project.name;
+  const { workspace, cwd, token, modelName: name } = await loadActionProject({ getInput: core.getInput });
   const context = readActionContext();
   const report = await readEvalReport(resolve(workspace, core.getInput('report', { required: true })));
   const dispatchInputs = (context.payload.inputs ?? {}) as Record<string, unknown>;
   const reason =
     core.getInput('reason') || (typeof dispatchInputs.reason === 'string' ? dispatchInputs.reason : '');
-  const defaultBranch = (context.payload.repository as { default_branch?: string } | undefined)
-    ?.default_branch;
-  const base = core.getInput('base') || defaultBranch || 'main';
+  const base = core.getInput('base') || context.defaultBranch || 'main';
   const branch = core.getInput('branch') || `slipway/retrain-${name}`;
-  const runUrl = process.env.GITHUB_RUN_ID
-    ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${context.owner}/${context.repo}/actions/runs/${process.env.GITHUB_RUN_ID}`
-    : null;
 
   const proposal = renderProposal({
     model: name,
@@ -42,7 +33,7 @@ async function run(): Promise<void> {
     modelHash: core.getInput('model-hash') || report.candidate.packageHash || null,
     verdict: report.verdict,
     reportMarkdown: renderMarkdown(report, { title: 'Candidate evaluation' }),
-    runUrl,
+    runUrl: context.runUrl,
   });
   const pushed = await commitToBranch({
     cwd,
@@ -65,7 +56,7 @@ async function run(): Promise<void> {
       .split(',')
       .map((l) => l.trim())
       .filter(Boolean),
-    fullReportUrl: runUrl,
+    fullReportUrl: context.runUrl,
   });
   core.info(`${pr.action} pull request #${pr.number}: ${pr.url}`);
   core.setOutput('pull-request-number', String(pr.number));

@@ -1,22 +1,15 @@
 /** The `train` Action: inputs → @slipway/training `train` → outputs and a job summary. */
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import * as core from '@actions/core';
-import { loadConfig } from '@slipway/core';
-import { appendJobSummary, formatActionError, prepareActionStore } from '@slipway/github';
+import { appendJobSummary, formatActionError, loadActionProject } from '@slipway/github';
 import { openStore } from '@slipway/tracking';
 import { train } from '@slipway/training';
 
 export async function run(): Promise<void> {
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const cwd = resolve(workspace, core.getInput('working-directory') || '.');
-  const loaded = await loadConfig({ cwd, file: core.getInput('config') || undefined });
-  const tracking = await prepareActionStore({
-    input: core.getInput('tracking-uri'),
-    configUri: loaded.config.tracking.uri,
-    root: loaded.root,
-    branch: core.getInput('store-branch'),
-    token: core.getInput('github-token'),
+  const { workspace, loaded, tracking } = await loadActionProject({
+    getInput: core.getInput,
     log: core,
+    store: true,
   });
   const store = await openStore(tracking.uri, { cwd: loaded.root });
   const result = await train({

@@ -3,7 +3,8 @@
  * failure shows on the run page, the tracking store an Action opens and the once-per-job sync of the
  * embedded store from its branch.
  */
-import { isSlipwayError } from '@slipway/core';
+import { resolve } from 'node:path';
+import { isSlipwayError, type LoadedConfig, loadConfig } from '@slipway/core';
 import { resolveTrackingUri } from '@slipway/tracking';
 import { syncStoreFromBranch } from './store-branch.js';
 
@@ -77,4 +78,57 @@ export async function prepareActionStore(o: ActionStoreOptions): Promise<ActionS
     }
   }
   return { uri, kind: target.kind, storeDir: target.kind === 'local' ? target.uri : null, onBranch };
+}
+
+export interface ActionProject {
+  /** GITHUB_WORKSPACE (outputs are reported relative to it). */
+  workspace: string;
+  /** The `working-directory` input, resolved. */
+  cwd: string;
+  loaded: LoadedConfig;
+  token: string;
+  /** The `model-name` input, else model.name, else project.name. */
+  modelName: string;
+}
+
+/**
+ * The inputs every Slipway Action shares, read the same way in each: `working-directory`, `config`,
+ * `github-token` and `model-name`; with `store`, also `tracking-uri` and `store-branch` (prepareActionStore).
+ * An input an Action does not declare reads as empty.
+ */
+export async function loadActionProject(o: {
+  getInput: (name: string) => string;
+  log: ActionStoreOptions['log'];
+  store: true;
+  env?: NodeJS.ProcessEnv;
+}): Promise<ActionProject & { tracking: ActionStore }>;
+export async function loadActionProject(o: {
+  getInput: (name: string) => string;
+  store?: false;
+  env?: NodeJS.ProcessEnv;
+}): Promise<ActionProject>;
+export async function loadActionProject(o: {
+  getInput: (name: string) => string;
+  log?: ActionStoreOptions['log'];
+  store?: boolean;
+  env?: NodeJS.ProcessEnv;
+}): Promise<ActionProject & { tracking?: ActionStore }> {
+  const env = o.env ?? process.env;
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  const cwd = resolve(workspace, o.getInput('working-directory') || '.');
+  const loaded = await loadConfig({ cwd, file: o.getInput('config') || undefined });
+  const token = o.getInput('github-token');
+  const modelName = o.getInput('model-name') || loaded.config.model.name || loaded.config.project.name;
+  const project: ActionProject = { workspace, cwd, loaded, token, modelName };
+  if (!o.store || !o.log) return project;
+  const tracking = await prepareActionStore({
+    input: o.getInput('tracking-uri'),
+    configUri: loaded.config.tracking.uri,
+    root: loaded.root,
+    branch: o.getInput('store-branch'),
+    token,
+    log: o.log,
+    env,
+  });
+  return { ...project, tracking };
 }

@@ -31,6 +31,8 @@ export interface ActionContext {
   serverUrl: string;
   runId: string | null;
   runUrl: string | null;
+  /** The repository's default branch, from the event payload (null when the event has no repository). */
+  defaultBranch: string | null;
 }
 
 export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
@@ -69,6 +71,7 @@ export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionC
     serverUrl,
     runId,
     runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : null,
+    defaultBranch: (payload.repository as { default_branch?: string } | undefined)?.default_branch ?? null,
   };
 }
 

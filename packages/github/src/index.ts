@@ -1,7 +1,9 @@
 export {
+  type ActionProject,
   type ActionStore,
   type ActionStoreOptions,
   formatActionError,
+  loadActionProject,
   prepareActionStore,
   STORE_SYNCED_ENV,
   syncStoreOnce,
