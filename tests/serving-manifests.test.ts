@@ -1,6 +1,6 @@
 /**
  * `deploy manifests` output checked twice: by kubernetes-models' own validation (at build time) and here
- * against the upstream Argo Rollouts CRD schemas (read from ../shared/schemas; never copied).
+ * against the upstream Argo Rollouts CRD schemas (vendored unchanged in tests/vendor/argo-rollouts, see its README).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-const SCHEMAS = join(import.meta.dirname, '..', '..', 'shared', 'schemas', 'argo-rollouts');
+const SCHEMAS = join(import.meta.dirname, 'vendor', 'argo-rollouts');
 
 function crdValidator(file: string) {
   const crd = parse(readFileSync(join(SCHEMAS, file), 'utf8')) as {
