@@ -13,6 +13,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-rollout-'));
   await writeTinyPackage(join(dir, 'v1'), 1);
   await writeTinyPackage(join(dir, 'v2'), 2);
+  await writeTinyPackage(join(dir, 'v3'), 3);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -40,9 +41,10 @@ async function until(
   throw new Error(`timed out; state ${JSON.stringify(c.status())}`);
 }
 
-async function setup(name: string, steps: RolloutStep[]) {
+async function setup(name: string, steps: RolloutStep[], stable = 'v1') {
   const events: RolloutEvent[] = [];
-  const d = new Deployment(await load('v1'), { name, batching: false, canaryTimeoutMs: 500 });
+  const warnings: string[] = [];
+  const d = new Deployment(await load(stable), { name, batching: false, canaryTimeoutMs: 500 });
   const c = await RolloutController.open({
     deployment: d,
     stateFile: join(dir, `${name}.json`),
@@ -51,8 +53,9 @@ async function setup(name: string, steps: RolloutStep[]) {
     onEvent: (e) => {
       events.push(e);
     },
+    warn: (m) => warnings.push(m),
   });
-  return { d, c, events };
+  return { d, c, events, warnings };
 }
 
 /** Sends traffic while the rollout runs; counts client-visible failures. */
@@ -156,8 +159,18 @@ describe('rollout controller', () => {
     // And after promotion, a restart serves the promoted version.
     const third = await setup('restart', []);
     expect(third.d.stable.loaded.source).toBe('v2');
+    expect(third.warnings).toEqual([]);
     await third.c.close();
     await third.d.close();
+    // A restart that asks for another model gets it: the saved state belongs to the earlier request.
+    const fourth = await setup('restart', [], 'v3');
+    expect(fourth.d.stable.loaded.source).toBe('v3');
+    expect(fourth.c.status()).toMatchObject({ phase: 'Healthy', canary: null, stable: { source: 'v3' } });
+    expect(fourth.warnings.join('\n')).toMatch(/saved for v1 .*serving v3 as asked/);
+    await fourth.c.close();
+    await fourth.d.close();
+    const saved4 = JSON.parse(await readFile(join(dir, 'restart.json'), 'utf8')) as RolloutState;
+    expect(saved4.requested?.source).toBe('v3');
   });
 
   it('refuses a second rollout and a promote with nothing paused', async () => {

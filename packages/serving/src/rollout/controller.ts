@@ -37,6 +37,12 @@ export interface RolloutState {
   model: string;
   phase: RolloutPhase;
   stable: SourceRef | null;
+  /**
+   * The stable the server was started with (its command line). A restart with the same request resumes
+   * this state; a restart that asks for another model is an operator's choice and starts fresh.
+   * Absent in states written before it existed.
+   */
+  requested?: SourceRef;
   canary: SourceRef | null;
   steps: RolloutStep[];
   /** Index of the step running now; null when no rollout runs. */
@@ -134,6 +140,12 @@ export class RolloutController {
     try {
       saved = JSON.parse(await readFile(options.stateFile, 'utf8')) as RolloutState;
       if (saved.schema !== ROLLOUT_STATE_SCHEMA) saved = null;
+      else if (saved.requested && saved.requested.hash !== d.stable.pkg.hash) {
+        options.warn?.(
+          `${options.stateFile}: saved for ${saved.requested.source} (version ${saved.requested.version}); serving ${d.stable.loaded.source} as asked, with a fresh rollout state`,
+        );
+        saved = null;
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         options.warn?.(
@@ -146,6 +158,7 @@ export class RolloutController {
       model: d.name,
       phase: 'Healthy',
       stable: refOf(d.stable.loaded),
+      requested: refOf(d.stable.loaded),
       canary: null,
       steps: [],
       currentStepIndex: null,
@@ -156,9 +169,9 @@ export class RolloutController {
       startedAt: null,
       updatedAt: now,
     };
-    const c = new RolloutController(options, saved ?? fresh);
+    const c = new RolloutController(options, saved ? { ...saved, requested: fresh.requested } : fresh);
     if (saved) await c.restore(saved);
-    else await c.persist();
+    await c.persist();
     return c;
   }
 
