@@ -13,10 +13,12 @@ import {
   fairness,
   mcnemarFromCounts,
   multiclassConfusion,
+  perClassKey,
   percentileInterval,
   prepareBinary,
   prepareMulticlass,
   prepareRegression,
+  residualAnalysis,
   selectThreshold,
 } from '@slipway/eval';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +96,9 @@ def multiclass(c):
         "top_k_accuracy": M.top_k_accuracy_score(y, P, k=c["topK"], labels=list(range(k)), sample_weight=w),
         "log_loss": M.log_loss(y, P, labels=list(range(k)), sample_weight=w),
     }
+    pr, rc, f1, _ = M.precision_recall_fscore_support(
+        y, pred, labels=list(range(k)), average=None, sample_weight=w, zero_division=np.nan)
+    out["per_class"] = {"precision": pr, "recall": rc, "f1": f1}
     if w is not None:
         keep = w > 0
         labels = sorted(set(y[keep]) | set(pred[keep]))
@@ -113,6 +118,14 @@ def regression(c):
     }
     if w is None:
         out["median_absolute_error"] = M.median_absolute_error(y, p)
+        r = y - p
+        counts, edges = np.histogram(r, bins=20)
+        out["residuals"] = {
+            "mean": float(np.mean(r)), "std": float(np.std(r)), "min": float(np.min(r)), "max": float(np.max(r)),
+            "p05": float(np.percentile(r, 5)), "p25": float(np.percentile(r, 25)), "median": float(np.median(r)),
+            "p75": float(np.percentile(r, 75)), "p95": float(np.percentile(r, 95)),
+            "counts": counts, "edges": edges,
+        }
     else:
         out["median_absolute_error"] = float(np.median(np.repeat(np.abs(y - p), w.astype(int))))
     return out
@@ -349,6 +362,15 @@ describe('eval metrics vs scikit-learn', () => {
         close(got[m], exp[m], `multiclass case ${ci} ${m}`);
       }
       if (!c.w) expect(multiclassConfusion(c.y, pred, c.k)).toEqual(exp.confusion);
+      // Per-class precision, recall and F1 (precision_recall_fscore_support, average=None).
+      for (const m of ['precision', 'recall', 'f1'] as const) {
+        for (let j = 0; j < c.k; j++) {
+          const want = exp.per_class[m][j] as number | null;
+          const have = got[perClassKey(m, j)] ?? null;
+          if (want === null) expect(have, `multiclass case ${ci} ${m}[${j}]`).toBeNull();
+          else close(have, want, `multiclass case ${ci} ${m}[${j}]`);
+        }
+      }
     });
   });
 
@@ -358,6 +380,15 @@ describe('eval metrics vs scikit-learn', () => {
       const got = prepareRegression(c.y, c.p).compute(c.w);
       for (const m of ['mae', 'rmse', 'r2', 'mape', 'median_absolute_error'])
         close(got[m], exp[m], `regression case ${ci} ${m}`);
+      if (!c.w) {
+        // Residual summary and histogram as numpy computes them.
+        const r = residualAnalysis(c.y, c.p, 1);
+        for (const [k, v] of Object.entries(r.summary))
+          close(v, exp.residuals[k], `regression case ${ci} residual ${k}`);
+        expect(r.histogram.counts, `regression case ${ci} histogram`).toEqual(exp.residuals.counts);
+        for (const [i, e] of r.histogram.edges.entries())
+          close(e, exp.residuals.edges[i], `regression case ${ci} edge ${i}`);
+      }
     });
   });
 

@@ -80,6 +80,7 @@ async function run(): Promise<void> {
       labels,
       version,
       config: loaded.config,
+      root: loaded.root,
     });
     await writeMonitorReports(report, join(outRoot, windowName));
     reasons.push(...report.reasons.map((r) => `${windowName}: ${r}`));

@@ -33,6 +33,13 @@ export async function run(): Promise<void> {
       '',
       `Package \`${relative(workspace, result.packageDir)}\` · hash \`${result.hash.slice(0, 16)}\` · backend ${result.backend.name}`,
       '',
+      // data.missingLabel "drop": say how many training rows had no label and were left out.
+      ...result.lineage.datasets
+        .filter((d) => (d.unlabelledRows ?? 0) > 0)
+        .map(
+          (d) =>
+            `${d.unlabelledRows} ${d.name} row(s) without a label were left out (data.missingLabel "drop").\n`,
+        ),
       '| metric | value |',
       '|---|---|',
       rows || '| (none) | |',

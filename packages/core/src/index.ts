@@ -19,6 +19,7 @@ export {
   type SlipwayConfig,
   type SlipwayConfigInput,
 } from './config/schema.js';
+export { gbdtOptions } from './config/sections/model.js';
 export { type CiFacts, ciFacts, type GitFacts, gitFacts, stripCredentials } from './git.js';
 export {
   BINARY_METRICS,
@@ -39,9 +40,14 @@ export {
 export { jsonSchemas } from './types/json-schemas.js';
 export { type DatasetRef, datasetRef, LINEAGE_SCHEMA, type Lineage, lineageSchema } from './types/lineage.js';
 export {
+  MODEL_FAMILY_FILES,
+  MODEL_PACKAGE_COMMON_FILES,
   MODEL_PACKAGE_FILES,
   MODEL_PACKAGE_SCHEMA,
+  type ModelFamily,
   type ModelPackageManifest,
+  modelFamilyOf,
+  modelPackageFiles,
   modelPackageManifestSchema,
 } from './types/model-package.js';
 export {

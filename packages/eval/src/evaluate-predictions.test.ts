@@ -276,3 +276,193 @@ describe('evaluatePredictions', () => {
     expect(rg.confusion).toBeNull();
   });
 });
+
+describe('evaluatePredictions per task', () => {
+  /** k-class data where the candidate is right more often than the baseline, except on class 2. */
+  function multiclassData(n: number, k: number, seed: number) {
+    const rng = createRng(seed);
+    const y: number[] = [];
+    const cand = new Float64Array(n);
+    const base = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = rng.int(k);
+      y.push(t);
+      cand[i] = rng.next() < (t === 2 ? 0.4 : 0.9) ? t : rng.int(k);
+      base[i] = rng.next() < 0.6 ? t : rng.int(k);
+    }
+    return { y, cand, base };
+  }
+  const mc = (values: Float64Array): Predictions => ({ task: 'multiclass', n: values.length, values });
+
+  it('multiclass: per-class precision/recall/F1 with recall intervals, paired Δ and the significance gate', () => {
+    const { y, cand, base } = multiclassData(1500, 3, 11);
+    const r = evaluatePredictions({
+      task: 'multiclass',
+      labels: y.map((c) => ['cat', 'dog', 'emu'][c] as string),
+      classes: ['cat', 'dog', 'emu'],
+      predictions: mc(cand),
+      baselinePredictions: mc(base),
+      config: { ...fast, gates: { macro_f1: { significance: 0.05 }, weighted_f1: { threshold: 0.5 } } },
+    });
+    expect(r.perClass?.map((c) => c.label)).toEqual(['cat', 'dog', 'emu']);
+    const matrix = r.confusion?.matrix as number[][];
+    r.perClass?.forEach((c, j) => {
+      const tp = matrix[j]?.[j] as number;
+      expect(c.support).toBe(matrix[j]?.reduce((a, b) => a + b, 0));
+      expect(c.recall).toBeCloseTo(tp / c.support, 12);
+      expect(c.precision).toBeCloseTo(tp / c.predicted, 12);
+      expect(c.recallCi?.low).toBeLessThan(c.recall as number);
+      expect(c.recallCi?.high).toBeGreaterThan(c.recall as number);
+      expect(c.recallDelta).toBeCloseTo((c.recall as number) - (c.baselineRecall as number), 12);
+    });
+    // The candidate is better on cat and dog, significantly worse on emu.
+    const emu = r.perClass?.[2];
+    expect(emu?.recallDelta).toBeLessThan(0);
+    expect(emu?.recallDeltaCi?.high).toBeLessThan(0);
+    expect(emu?.recallPValue).toBeLessThan(0.05);
+    expect(r.perClass?.[0]?.recallDeltaCi?.low).toBeGreaterThan(0);
+    // Macro F1 improves significantly: the significance rule passes; weighted F1 clears its threshold.
+    expect(r.gates.map((g) => [g.metric, g.rule, g.passed])).toEqual([
+      ['macro_f1', 'significance', true],
+      ['weighted_f1', 'threshold', true],
+    ]);
+    expect(r.mcnemar?.pValue).toBeLessThan(0.05);
+    expect(r.residuals).toBeNull();
+  });
+
+  it('multiclass: gates on one class by name (recall:emu) get intervals, paired p and the significance rule', () => {
+    const { y, cand, base } = multiclassData(1500, 3, 11);
+    const labels = y.map((c) => ['cat', 'dog', 'emu'][c] as string);
+    const run = (gates: Record<string, object>) =>
+      evaluatePredictions({
+        task: 'multiclass',
+        labels,
+        classes: ['cat', 'dog', 'emu'],
+        predictions: mc(cand),
+        baselinePredictions: mc(base),
+        config: { ...fast, gates },
+      });
+    const r = run({ 'recall:emu': { significance: 0.05 }, 'recall:cat': { threshold: 0.8 } });
+    const emu = r.metrics.find((m) => m.name === 'recall:emu');
+    expect(emu?.candidate).toBe(r.perClass?.[2]?.recall);
+    expect(emu?.deltaCi).toEqual(r.perClass?.[2]?.recallDeltaCi);
+    expect(emu?.greaterIsBetter).toBe(true);
+    expect(r.gates.map((g) => [g.metric, g.rule, g.passed])).toEqual([
+      ['recall:emu', 'significance', false],
+      ['recall:cat', 'threshold', true],
+    ]);
+    expect(r.verdict).toBe('fail');
+    expect(() => run({ 'recall:emus': { threshold: 0.5 } })).toThrow(
+      expect.objectContaining({
+        code: 'METRIC_UNKNOWN',
+        message: 'eval.gates.recall:emus: "emus" is not a class of the model (did you mean "emu"?)',
+      }),
+    );
+  });
+
+  it('multiclass: a class never predicted has null precision, one absent from the truth null recall', () => {
+    const r = evaluatePredictions({
+      task: 'multiclass',
+      labels: ['a', 'a', 'b', 'b'],
+      classes: ['a', 'b', 'c'],
+      predictions: mc(Float64Array.from([0, 2, 0, 0])),
+      config: fast,
+    });
+    expect(r.perClass?.map((c) => [c.label, c.support, c.predicted, c.precision, c.recall])).toEqual([
+      ['a', 2, 3, 1 / 3, 0.5],
+      ['b', 2, 0, null, 0],
+      ['c', 0, 1, 0, null],
+    ]);
+  });
+
+  it('regression: residual analysis and a significance gate on RMSE against the baseline', () => {
+    const rng = createRng(5);
+    const y: number[] = [];
+    const good = new Float64Array(600);
+    const bad = new Float64Array(600);
+    for (let i = 0; i < 600; i++) {
+      const t = rng.next() * 100;
+      y.push(t);
+      good[i] = t + (rng.next() - 0.5) * 4;
+      bad[i] = t + (rng.next() - 0.5) * 20 + 3;
+    }
+    const reg = (values: Float64Array): Predictions => ({ task: 'regression', n: values.length, values });
+    const r = evaluatePredictions({
+      task: 'regression',
+      labels: y,
+      predictions: reg(good),
+      baselinePredictions: reg(bad),
+      config: {
+        ...fast,
+        gates: { rmse: { significance: 0.05, minAbsoluteChange: 0.5 }, r2: { threshold: 0.9 } },
+      },
+    });
+    const rmse = r.metrics.find((m) => m.name === 'rmse');
+    expect(rmse?.greaterIsBetter).toBe(false);
+    expect(rmse?.delta).toBeLessThan(0);
+    expect(rmse?.deltaCi?.high).toBeLessThan(0);
+    expect(r.verdict).toBe('pass');
+    expect(r.perClass).toBeNull();
+    const res = r.residuals;
+    expect(res?.histogram.counts.reduce((a, b) => a + b, 0)).toBe(600);
+    expect(res?.histogram.edges).toHaveLength(21);
+    expect(Math.abs(res?.summary.mean as number)).toBeLessThan(0.5);
+    expect(res?.summary.min).toBeGreaterThanOrEqual(-2);
+    expect(res?.summary.max).toBeLessThanOrEqual(2);
+    expect(res?.byPrediction.count.reduce((a, b) => a + b, 0)).toBe(600);
+    expect(res?.byPrediction.predicted).toEqual(
+      [...(res?.byPrediction.predicted ?? [])].sort((a, b) => a - b),
+    );
+    expect(res?.points.predicted).toHaveLength(500);
+    // Swapped, the candidate is significantly worse on RMSE and the gate fails.
+    const worse = evaluatePredictions({
+      task: 'regression',
+      labels: y,
+      predictions: reg(bad),
+      baselinePredictions: reg(good),
+      config: { ...fast, gates: { rmse: { significance: 0.05 } } },
+    });
+    expect(worse.gates[0]).toMatchObject({ metric: 'rmse', rule: 'significance', passed: false });
+  });
+
+  it('slices per task: regression ranks the highest RMSE worst, multiclass the lowest macro F1', () => {
+    const n = 300;
+    const group = Array.from({ length: n }, (_, i) => ['a', 'b', 'c'][i % 3] as string);
+    const table: Table = {
+      rowCount: n,
+      columns: [{ name: 'g', kind: 'string', sqlType: 'VARCHAR', values: group }],
+    };
+    const y = Array.from({ length: n }, (_, i) => i / 10);
+    // Group b's predictions are off by 3, the others by 0.5.
+    const pred = Float64Array.from(y, (v, i) => v + (group[i] === 'b' ? 3 : 0.5));
+    const rg = evaluatePredictions({
+      task: 'regression',
+      labels: y,
+      predictions: { task: 'regression', n, values: pred },
+      table,
+      config: {
+        ...fast,
+        gates: { rmse: { threshold: 5 } },
+        slices: { columns: ['g'], minSupport: 10, gates: [{ metric: 'rmse', minSupport: 10, threshold: 1 }] },
+      },
+    });
+    expect(rg.worstSlices[0]?.slice).toBe('g = b');
+    expect(rg.worstSlices[0]?.metrics.rmse).toBeCloseTo(3, 12);
+    expect(rg.gates.find((g) => g.rule === 'slice')).toMatchObject({ passed: false });
+    const labels = Array.from({ length: n }, (_, i) => i % 2);
+    const mcPred = Float64Array.from(labels, (t, i) => (group[i] === 'c' ? 1 - t : t));
+    const mcr = evaluatePredictions({
+      task: 'multiclass',
+      labels,
+      predictions: mc(mcPred),
+      table,
+      config: {
+        ...fast,
+        gates: { macro_f1: { threshold: 0.1 } },
+        slices: { columns: ['g'], minSupport: 10 },
+      },
+    });
+    expect(mcr.worstSlices[0]?.slice).toBe('g = c');
+    expect(mcr.worstSlices[0]?.metrics.macro_f1).toBe(0);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import {
   configSchema,
+  didYouMean,
   greaterIsBetter,
   METRICS_BY_TASK,
   type Progress,
@@ -28,10 +29,16 @@ import {
   rocCurve,
   selectThreshold,
 } from './metrics/binary.js';
-import { multiclassConfusion, prepareMulticlass } from './metrics/multiclass.js';
+import {
+  multiclassConfusion,
+  parsePerClassMetric,
+  perClassKey,
+  prepareMulticlass,
+} from './metrics/multiclass.js';
 import type { PreparedMetrics } from './metrics/prepared.js';
 import { prepareRegression } from './metrics/regression.js';
-import type { EvalReport, MetricResult } from './report/types.js';
+import { residualAnalysis } from './metrics/residuals.js';
+import type { EvalReport, MetricResult, PerClassResult } from './report/types.js';
 import { computeSlices, findColumn, sliceGroups, worstSlices } from './slices.js';
 import { bootstrap } from './uncertainty/bootstrap.js';
 import { mcnemar } from './uncertainty/mcnemar.js';
@@ -78,7 +85,11 @@ export type EvaluationCore = Pick<
   | 'operatingPoints'
   | 'mcnemar'
   | 'bootstrap'
-> & { explanations: EvalReport['explanations'] };
+> & {
+  explanations: EvalReport['explanations'];
+  perClass: NonNullable<EvalReport['perClass']> | null;
+  residuals: NonNullable<EvalReport['residuals']> | null;
+};
 
 const DEFAULT_PRIMARY: Record<Task, string> = {
   binary: 'roc_auc',
@@ -168,6 +179,7 @@ function prepareModel(
   k: number,
   threshold: number,
   config: EvalConfig,
+  labels: readonly string[],
 ): Model {
   const pred = Float64Array.from(preds.values);
   if (task === 'binary') {
@@ -183,6 +195,7 @@ function prepareModel(
       pred,
       k,
       topK: config.topK,
+      labels,
       ...(preds.probabilities ? { proba: preds.probabilities } : {}),
     });
     const correct = new Uint8Array(y.length);
@@ -194,6 +207,14 @@ function prepareModel(
 }
 
 function nullReason(task: Task, metric: string, y: ArrayLike<number>, preds: Predictions): string {
+  const per = task === 'multiclass' ? parsePerClassMetric(metric) : null;
+  if (per) {
+    return per.metric === 'precision'
+      ? `${metric} is undefined: no evaluation row was predicted as ${per.label}`
+      : per.metric === 'recall'
+        ? `${metric} is undefined: no evaluation row has class ${per.label}`
+        : `${metric} is undefined: class ${per.label} is neither in the labels nor in the predictions`;
+  }
   if (task === 'binary') return binaryNullReason(metric, y) ?? `${metric} is undefined on this data`;
   if (
     task === 'multiclass' &&
@@ -237,34 +258,50 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
   const baselinePreds = input.baselinePredictions ?? null;
   if (baselinePreds) checkPredictions(task, baselinePreds, n, k, 'baseline');
 
+  const classNames = (input.classes ?? Array.from({ length: k }, (_, i) => i)).map(String);
   for (const [name, field] of [
     ...(config.metrics ?? []).map((m, i) => [m, `eval.metrics[${i}]`] as const),
     ...Object.keys(config.gates).map((m) => [m, `eval.gates.${m}`] as const),
     ...config.slices.gates.map((g, i) => [g.metric, `eval.slices.gates[${i}].metric`] as const),
   ]) {
-    if (!known.includes(name)) {
-      throw new SlipwayError('METRIC_UNKNOWN', `${field}: "${name}" is not a ${task} metric`, {
-        hint: `${task} metrics: ${known.join(', ')}`,
-      });
-    }
+    if (known.includes(name)) continue;
+    // multiclass: one class's precision, recall or F1, named by class (`recall:Gentoo`).
+    const per = task === 'multiclass' ? parsePerClassMetric(name) : null;
+    if (per && classNames.includes(per.label)) continue;
+    throw new SlipwayError(
+      'METRIC_UNKNOWN',
+      per
+        ? `${field}: "${per.label}" is not a class of the model${didYouMean(per.label, classNames)}`
+        : `${field}: "${name}" is not a ${task} metric`,
+      {
+        hint: per
+          ? `classes: ${classNames.join(', ')}`
+          : `${task} metrics: ${known.join(', ')}${task === 'multiclass' ? ', and precision:/recall:/f1:<class>' : ''}`,
+      },
+    );
   }
   const metricNames = [...new Set([...(config.metrics ?? known), ...Object.keys(config.gates)])];
   const primaryMetric = Object.keys(config.gates)[0] ?? config.metrics?.[0] ?? DEFAULT_PRIMARY[task];
 
-  const cand = prepareModel(task, y, input.predictions, k, threshold, config);
+  const cand = prepareModel(task, y, input.predictions, k, threshold, config, classNames);
   const baselineThreshold = input.baselineThreshold ?? threshold;
   if (task === 'binary' && !(baselineThreshold >= 0 && baselineThreshold <= 1)) {
     throw new SlipwayError('THRESHOLD_INVALID', `baseline threshold ${baselineThreshold} is not in [0, 1]`, {
       hint: 'use a probability',
     });
   }
-  const base = baselinePreds ? prepareModel(task, y, baselinePreds, k, baselineThreshold, config) : null;
+  const base = baselinePreds
+    ? prepareModel(task, y, baselinePreds, k, baselineThreshold, config, classNames)
+    : null;
   const notes: string[] = [];
 
   const task1 = progress.task('bootstrap', { total: config.bootstrap.resamples, unit: 'resamples' });
+  // Multiclass: each class's recall is resampled too (intervals and paired Δ per class).
+  const classRecalls =
+    task === 'multiclass' ? Array.from({ length: k }, (_, c) => perClassKey('recall', c)) : [];
   const boot = bootstrap(base ? [cand.prepared, base.prepared] : [cand.prepared], {
     ...config.bootstrap,
-    metrics: metricNames,
+    metrics: [...metricNames, ...classRecalls],
     onResample: (d) => task1.set(d),
   });
   task1.done();
@@ -294,7 +331,6 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
   let confusion: EvaluationCore['confusion'] = null;
   let operatingPoints: EvaluationCore['operatingPoints'] = null;
   const curves: EvaluationCore['curves'] = {};
-  const classNames = (input.classes ?? Array.from({ length: k }, (_, i) => i)).map(String);
   if (task === 'binary') {
     confusion = { labels: classNames, matrix: binaryConfusion(y, cand.pred, threshold) };
     const prepared = cand.prepared as ReturnType<typeof prepareBinary>;
@@ -319,6 +355,11 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
   } else if (task === 'multiclass') {
     confusion = { labels: classNames, matrix: multiclassConfusion(y, cand.pred, k) };
   }
+  const perClass =
+    task === 'multiclass'
+      ? perClassResults(classNames, confusion?.matrix ?? [], cand.values, base?.values ?? null, boot)
+      : null;
+  const residuals = task === 'regression' ? residualAnalysis(y, cand.pred, config.bootstrap.seed) : null;
 
   const mc = cand.correct && base?.correct ? mcnemar(cand.correct, base.correct) : null;
 
@@ -405,5 +446,39 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
     operatingPoints,
     mcnemar: mc,
     bootstrap: { ...config.bootstrap },
+    perClass,
+    residuals,
   };
+}
+
+function finite(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Per-class support, precision, recall (with its bootstrap interval and paired Δ) and F1. */
+function perClassResults(
+  labels: string[],
+  matrix: number[][],
+  cand: MetricValues,
+  base: MetricValues | null,
+  boot: ReturnType<typeof bootstrap>,
+): PerClassResult[] {
+  return labels.map((label, c) => {
+    const key = perClassKey('recall', c);
+    const recall = finite(cand[key]);
+    const baselineRecall = base ? finite(base[key]) : null;
+    return {
+      label,
+      support: (matrix[c] ?? []).reduce((a, b) => a + b, 0),
+      predicted: matrix.reduce((a, row) => a + (row[c] ?? 0), 0),
+      precision: finite(cand[perClassKey('precision', c)]),
+      recall,
+      f1: finite(cand[perClassKey('f1', c)]),
+      recallCi: boot.intervals[key]?.[0] ?? null,
+      baselineRecall,
+      recallDelta: recall !== null && baselineRecall !== null ? recall - baselineRecall : null,
+      recallDeltaCi: boot.paired?.[key]?.ci ?? null,
+      recallPValue: boot.paired?.[key]?.pValue ?? null,
+    };
+  });
 }

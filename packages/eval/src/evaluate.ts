@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import {
+  didYouMean,
   EVAL_REPORT_SCHEMA,
   md5File,
   type Progress,
@@ -12,10 +13,11 @@ import {
   silentProgress,
 } from '@slipway/core';
 import { type Column, driftReport, getColumn, type Profile, readTable, type Table } from '@slipway/data';
-import type { LoadedModelPackage, Signature } from '@slipway/training';
+import type { FeaturesJson, LoadedModelPackage, Signature } from '@slipway/training';
 import { evaluatePredictions } from './evaluate-predictions.js';
 import { explainModel } from './explain/explain.js';
 import { encodeLabels, type RawLabel } from './labels.js';
+import { dropUnlabelled, missingValuesSummary } from './missing-values.js';
 import type { EvalReport } from './report/types.js';
 
 export interface EvaluateOptions {
@@ -84,16 +86,33 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   }
   const path = typeof options.data === 'string' ? resolve(options.data) : '(in-memory table)';
   const read = progress.task('reading evaluation data');
-  const table = typeof options.data === 'string' ? await readTable(options.data) : options.data;
+  const file = await (typeof options.data === 'string' ? readTable(options.data) : options.data);
   const md5 = typeof options.data === 'string' ? await md5File(path) : null;
-  read.done(`${table.rowCount} rows`);
-  const labelCol = getColumn(
-    table,
-    sig.label,
-    typeof options.data === 'string' ? options.data : 'evaluation table',
-  );
-  const labels = rawLabels(labelCol);
+  read.done(`${file.rowCount} rows`);
+  const where = typeof options.data === 'string' ? options.data : 'evaluation table';
+  if (!file.columns.some((c) => c.name === sig.label)) {
+    const names = file.columns.map((c) => c.name);
+    throw new SlipwayError(
+      'LABEL_COLUMN_MISSING',
+      `${where}: has no label column "${sig.label}" (the label ${sig.name || 'the model'} was trained on)${didYouMean(sig.label, names)}`,
+      { hint: `evaluate on data that carries the label; its columns are: ${names.join(', ')}` },
+    );
+  }
+  const labelCol = getColumn(file, sig.label, where);
   const labelSource = `${typeof options.data === 'string' ? options.data : 'evaluation table'}, column "${sig.label}"`;
+  const labelPolicy = config.data?.missingLabel ?? 'drop';
+  const { table, labels, dropped } = dropUnlabelled(
+    file,
+    rawLabels(labelCol),
+    sig.task,
+    labelPolicy,
+    labelSource,
+  );
+  const missingValues = missingValuesSummary(table, candidate.features as FeaturesJson, {
+    column: sig.label,
+    policy: labelPolicy,
+    droppedRows: dropped,
+  });
   // Checked before predicting, so a bad label costs no model time.
   encodeLabels(sig.task, labels, sig.classes, labelSource);
 
@@ -115,6 +134,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     progress,
     labelSource,
   });
+  if (dropped > 0) {
+    core.notes.push(
+      `${dropped.toLocaleString('en-US')} of ${file.rowCount.toLocaleString('en-US')} evaluation rows have no label "${sig.label}" and were left out (data.missingLabel "drop").`,
+    );
+  }
   if (config.eval.explain.enabled && sig.inputs.length > 0) {
     const t = progress.task('explaining');
     const y = encodeLabels(sig.task, labels, sig.classes, labelSource);
@@ -134,6 +158,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       permutations: e.permutations,
       seed: config.eval.bootstrap.seed,
       topK: config.eval.topK,
+      classes: sig.classes,
     });
     core.explanations = ex.importances;
     core.notes.push(ex.note);
@@ -185,6 +210,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     createdAt: new Date().toISOString(),
     ...core,
     drift,
+    missingValues,
     ...(options.links ? { links: options.links } : {}),
   };
 }

@@ -11,7 +11,7 @@ export { type PermutationImportance, permutationImportance } from './explain/per
 export { type ScalarModel, type ShapOptions, type ShapResult, shapValues } from './explain/shap.js';
 export { fairness } from './fairness.js';
 export { type ApplyGatesInput, type ApplyGatesResult, applyGates, type GateResult } from './gates.js';
-export { encodeLabels, type RawLabel } from './labels.js';
+export { encodeLabels, isMissingLabel, type RawLabel } from './labels.js';
 export {
   type BinaryInputs,
   binaryConfusion,
@@ -23,9 +23,16 @@ export {
   selectThreshold,
   type ThresholdChoice,
 } from './metrics/binary.js';
-export { type MulticlassInputs, multiclassConfusion, prepareMulticlass } from './metrics/multiclass.js';
+export {
+  type MulticlassInputs,
+  multiclassConfusion,
+  perClassKey,
+  prepareMulticlass,
+} from './metrics/multiclass.js';
 export type { PreparedMetrics } from './metrics/prepared.js';
 export { prepareRegression } from './metrics/regression.js';
+export { type ResidualOptions, residualAnalysis } from './metrics/residuals.js';
+export { dropUnlabelled, type LabelledRows, missingValuesSummary } from './missing-values.js';
 export * from './monitor/index.js';
 export { renderHtml } from './report/html.js';
 export { GITHUB_COMMENT_LIMIT, type MarkdownOptions, renderMarkdown } from './report/markdown.js';

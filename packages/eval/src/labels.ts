@@ -17,6 +17,20 @@ function same(value: RawLabel, cls: string | number): boolean {
   return String(value) === String(cls);
 }
 
+/**
+ * Whether a raw label is missing (null, NaN; for regression also blank text or "nan"/"null"): the rows
+ * `data.missingLabel: 'drop'` leaves out, the same rule training applies.
+ */
+export function isMissingLabel(task: 'binary' | 'multiclass' | 'regression', v: RawLabel): boolean {
+  if (v === null || v === undefined) return true;
+  if (typeof v === 'number') return Number.isNaN(v);
+  if (task === 'regression' && typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    return s === '' || s === 'nan' || s === 'null';
+  }
+  return false;
+}
+
 export function encodeLabels(
   task: 'binary' | 'multiclass' | 'regression',
   labels: ArrayLike<RawLabel>,

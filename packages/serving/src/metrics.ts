@@ -10,6 +10,7 @@ export const METRIC_NAMES = {
   inferenceDuration: 'slipway_inference_duration_seconds',
   predictions: 'slipway_predictions_total',
   predictionValue: 'slipway_prediction_value',
+  predictedClass: 'slipway_predicted_class_total',
   variantFailures: 'slipway_variant_failures_total',
   batchSize: 'slipway_batch_rows',
   canaryWeight: 'slipway_canary_weight_percent',
@@ -31,6 +32,7 @@ export class ServingMetrics {
   readonly inferenceDuration: Histogram<'model' | 'variant'>;
   readonly predictions: Counter<'model' | 'variant'>;
   readonly predictionValue: Histogram<'model' | 'variant'>;
+  readonly predictedClass: Counter<'model' | 'variant' | 'class'>;
   readonly variantFailures: Counter<'model' | 'variant' | 'reason'>;
   readonly batchSize: Histogram<'model' | 'variant'>;
   readonly canaryWeight: Gauge<'model'>;
@@ -83,9 +85,15 @@ export class ServingMetrics {
     });
     this.predictionValue = new Histogram({
       name: METRIC_NAMES.predictionValue,
-      help: 'Predicted values (probability of the positive class, regression value or class index)',
+      help: 'Predicted values: probability of the positive class (binary), class index (multiclass), percentile among the training labels (regression)',
       labelNames: ['model', 'variant'],
       buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1, 2, 5, 10, 100],
+      registers,
+    });
+    this.predictedClass = new Counter({
+      name: METRIC_NAMES.predictedClass,
+      help: 'Rows predicted as each class (multiclass), per variant',
+      labelNames: ['model', 'variant', 'class'],
       registers,
     });
     this.variantFailures = new Counter({

@@ -202,11 +202,16 @@ export async function startServer(options: ServeOptions): Promise<ServingServer>
     const hl = ctx.req.headers['inference-header-content-length'];
     const parsed = parseInferRequest(body, typeof hl === 'string' ? Number(hl) : null, d.signature);
     const out = await predict(ctx, d, parsed.rows, version, 'infer');
-    const enc = encodeInferResponse(out.predictions, parsed, {
-      model_name: name,
-      model_version: out.version,
-      parameters: { variant: out.variant, ...(out.fallback ? { fallback: `canary-${out.fallback}` } : {}) },
-    });
+    const enc = encodeInferResponse(
+      out.predictions,
+      parsed,
+      {
+        model_name: name,
+        model_version: out.version,
+        parameters: { variant: out.variant, ...(out.fallback ? { fallback: `canary-${out.fallback}` } : {}) },
+      },
+      d.signature.classes,
+    );
     ctx.res.writeHead(200, {
       'content-type': enc.contentType,
       'content-length': enc.body.length,

@@ -6,11 +6,15 @@ export * from './contract.js';
 export { PackageError } from './errors.js';
 export { type ApplyOptions, applyFeatures, type FeatureMatrix } from './features/apply.js';
 export { FEATURES_SCHEMA, type FeaturesJson, type FittedFeature } from './features/types.js';
+export { leafOf, predictRaw, predictTrees } from './gbdt/predict.js';
+export { treesProblem } from './gbdt/serialize.js';
+export { TREES_SCHEMA, type Tree, type TreeLoss, type TreesJson } from './gbdt/types.js';
 export {
   type ModelJson,
   modelFromParts,
   openModelPackage,
   type PackageParts,
   predictMatrix,
+  predictTreeMatrix,
 } from './package/open.js';
 export { registerTransform } from './registry.js';

@@ -4,6 +4,7 @@
  */
 import type { Lineage, ModelPackageManifest, Task } from '@slipway/core';
 import type { ColumnKind, Table } from '@slipway/data';
+import type { TreesJson } from './gbdt/types.js';
 
 export const SIGNATURE_SCHEMA = 'slipway.signature/v1';
 
@@ -48,12 +49,14 @@ export interface LoadedModelPackage {
   features: unknown;
   /** profile.json: the training split's reference profile (produced by @slipway/data profiles). */
   profile: unknown;
+  /** trees.json of a gradient-boosted tree package (explanations walk it: TreeSHAP); absent for tfjs models. */
+  trees?: TreesJson;
   /** Content hash over the package files (manifest.hash). */
   hash: string;
   /** Applies features.json and the model to a columnar table (extra columns are ignored). */
   predictTable(table: Table): Promise<Predictions>;
   /** Same, for rows by name; a missing input column is an error naming it. */
   predictRows(rows: Row[]): Promise<Predictions>;
-  /** Frees the tfjs model. */
+  /** Frees the tfjs model (nothing to free for trees). */
   dispose(): void;
 }

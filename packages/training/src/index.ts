@@ -21,6 +21,11 @@ export {
   type FeaturesJson,
   type FittedFeature,
 } from './features/types.js';
+export { type BoostInput, type BoostResult, boost, lossFor } from './gbdt/boost.js';
+export { leafOf, predictRaw, predictTrees } from './gbdt/predict.js';
+export { serializeTrees, treesProblem } from './gbdt/serialize.js';
+export { gbdtParams } from './gbdt/train-trees.js';
+export { type GbdtParams, TREES_SCHEMA, type Tree, type TreeLoss, type TreesJson } from './gbdt/types.js';
 export { rocAuc } from './metrics.js';
 export { buildModel } from './model.js';
 export {
@@ -37,6 +42,7 @@ export {
   openModelPackage,
   type PackageParts,
   predictMatrix,
+  predictTreeMatrix,
 } from './package/open.js';
 export {
   type PredictBatchOptions,

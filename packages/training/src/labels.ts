@@ -1,6 +1,6 @@
 /** Label encoding: class lists for classification, numbers for regression, with clear errors. */
 import { SlipwayError, type Task } from '@slipway/core';
-import type { Table } from '@slipway/data';
+import type { Column, Table } from '@slipway/data';
 import { tableSource, toCategory, toNumber } from './features/values.js';
 
 export interface EncodedLabels {
@@ -38,7 +38,9 @@ export function encodeLabels(
     new SlipwayError(
       'LABEL_MISSING_VALUES',
       `${sourceLabel}: label column "${label}" is missing in ${missing} row(s) (first at row ${firstMissing + 1})`,
-      { hint: 'drop unlabeled rows before training (a label cannot be imputed)' },
+      {
+        hint: 'a label cannot be imputed: set data.missingLabel to "drop" to leave such rows out (counted in the report), or fill them',
+      },
     );
   if (task === 'regression') {
     for (let i = 0; i < n; i++) {
@@ -101,6 +103,54 @@ export function encodeLabels(
   const index = new Map(classes.map((c, k) => [String(c), k]));
   for (let i = 0; i < n; i++) y[i] = index.get(key(get(i))!)!;
   return { y, classes };
+}
+
+/** Whether a raw label counts as missing for `task` (the rule encodeLabels applies). */
+function isMissing(raw: string | number | boolean | null, task: Task): boolean {
+  return task === 'regression' ? toNumber(raw) === null : key(raw) === null;
+}
+
+export interface LabelledRows {
+  table: Table;
+  /** Rows left out because their label is null. */
+  dropped: number;
+  /** 1-based row of the first one (0 when none). */
+  firstDropped: number;
+}
+
+function gather(col: Column, keep: Uint32Array): Column {
+  if (col.kind === 'string') return { ...col, values: Array.from(keep, (i) => col.values[i] ?? null) };
+  const valid = Uint8Array.from(keep, (i) => col.valid[i]!);
+  if (col.kind === 'boolean') return { ...col, values: Uint8Array.from(keep, (i) => col.values[i]!), valid };
+  return { ...col, values: Float64Array.from(keep, (i) => col.values[i]!), valid };
+}
+
+/**
+ * The null-label policy (`data.missingLabel`): 'drop' returns the table without the rows whose label is
+ * null and counts them; 'error' returns it unchanged, and encodeLabels then names the first such row.
+ */
+export function dropMissingLabels(
+  table: Table,
+  label: string,
+  task: Task,
+  policy: 'drop' | 'error',
+): LabelledRows {
+  if (policy === 'error') return { table, dropped: 0, firstDropped: 0 };
+  const get = tableSource(table).column(label)!;
+  const keep: number[] = [];
+  let firstDropped = 0;
+  for (let i = 0; i < table.rowCount; i++) {
+    if (!isMissing(get(i), task)) keep.push(i);
+    else if (firstDropped === 0) firstDropped = i + 1;
+  }
+  const dropped = table.rowCount - keep.length;
+  if (dropped === 0) return { table, dropped: 0, firstDropped: 0 };
+  const idx = Uint32Array.from(keep);
+  return {
+    table: { rowCount: idx.length, columns: table.columns.map((c) => gather(c, idx)) },
+    dropped,
+    firstDropped,
+  };
 }
 
 /** Distinct class keys of `label` in `table` that are not among `classes` (for the eval-split check). */

@@ -29,12 +29,14 @@ import { inputsHash, readLock, type TrainInputs, writeTrainEntry } from './cache
 import { SIGNATURE_SCHEMA, type Signature } from './contract.js';
 import { applyFeatures } from './features/apply.js';
 import { customCodeHash, fitFeatures } from './features/fit.js';
-import { encodeLabels, unseenClasses } from './labels.js';
+import { gbdtParams, trainTrees } from './gbdt/train-trees.js';
+import type { TreesJson } from './gbdt/types.js';
+import { dropMissingLabels, encodeLabels, unseenClasses } from './labels.js';
 import { buildModel, outputShape } from './model.js';
 import { verifyModelPackage, writeModelPackage } from './package/files.js';
 import { mulberry32, shuffle } from './random.js';
 import { getModelFactory } from './registry.js';
-import { trainModel } from './trainer.js';
+import { type EpochLogs, trainModel } from './trainer.js';
 
 export interface TrainOptions {
   loaded: LoadedConfig;
@@ -141,6 +143,9 @@ function flatParams(loaded: LoadedConfig): Record<string, string | number | bool
     features: loaded.config.features.map((f) => `${f.as ?? f.column}:${f.transform}`).join(','),
   };
   if (model.type === 'custom') params['model.factory'] = model.factory ?? null;
+  if (model.type === 'gbdt') {
+    for (const [k, v] of Object.entries(gbdtParams(model))) params[`model.gbdt.${k}`] = v;
+  }
   return params;
 }
 
@@ -262,11 +267,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
   reading.set(table.rowCount);
   reading.done(`${table.rowCount.toLocaleString('en-US')} rows from ${projectRelative(root, trainPath)}`);
+  const labelled = dropMissingLabels(table, label, config.model.task, config.data.missingLabel);
+  table = labelled.table;
+  if (labelled.dropped > 0) {
+    progress.line(
+      `train: left out ${labelled.dropped.toLocaleString('en-US')} row(s) with no label "${label}" (first at row ${labelled.firstDropped}; data.missingLabel "drop")`,
+    );
+  }
   const n = table.rowCount;
   if (n === 0) {
-    throw new SlipwayError('EMPTY_TRAINING_SPLIT', `${trainPath}: the training split has no rows`, {
-      hint: 'check data.train (and the split that produced it)',
-    });
+    throw new SlipwayError(
+      'EMPTY_TRAINING_SPLIT',
+      `${trainPath}: the training split has no ${labelled.dropped > 0 ? `labelled rows (all ${labelled.dropped} have no label "${label}")` : 'rows'}`,
+      { hint: 'check data.train (and the split that produced it)' },
+    );
   }
 
   const { y, classes } = encodeLabels(table, label, config.model.task, config.model.classes, trainPath);
@@ -300,7 +314,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   table = null; // from here on the Float32 matrix is the only copy of the data
 
   const { units } = outputShape(config.model.task, classes);
-  const model = buildModel({ model: config.model, inputWidth: width, classes, seed: config.training.seed });
+  // The tree family has no tfjs model: boosting runs on the same feature matrix and writes trees.json.
+  const model =
+    config.model.type === 'gbdt'
+      ? null
+      : buildModel({ model: config.model, inputWidth: width, classes, seed: config.training.seed });
+  let trees: TreesJson | null = null;
   const name = config.model.name ?? config.project.name;
   const git = await gitFacts(root);
   const ci = await ciFacts();
@@ -350,8 +369,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     progress.line(
       `train: ${trainRows.length.toLocaleString('en-US')} rows (${valRows.length.toLocaleString('en-US')} for validation), ${width} input features, backend ${backend.name}`,
     );
-    const result = await trainModel({
-      model,
+    const onEpoch = store
+      ? async (logs: EpochLogs) => {
+          const now = Date.now();
+          const points: MetricPoint[] = Object.entries(logs.values)
+            .filter(([, v]) => Number.isFinite(v))
+            .map(([key, value]) => ({ key, value, step: logs.epoch, timestamp: now }));
+          await store.logMetrics(runId!, points);
+        }
+      : undefined;
+    const common = {
       task: config.model.task,
       x: matrix,
       width,
@@ -362,16 +389,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       training: config.training,
       classWeights: classWeightsFor(config.training.classWeight, classes, y, trainRows),
       progress,
-      onEpoch: store
-        ? async (logs) => {
-            const now = Date.now();
-            const points: MetricPoint[] = Object.entries(logs.values)
-              .filter(([, v]) => Number.isFinite(v))
-              .map(([key, value]) => ({ key, value, step: logs.epoch, timestamp: now }));
-            await store.logMetrics(runId!, points);
-          }
-        : undefined,
-    });
+      onEpoch,
+    };
+    const grown = model ? null : await trainTrees({ ...common, model: config.model });
+    trees = grown?.trees ?? null;
+    const result = grown ? grown.result : await trainModel({ ...common, model: model! });
 
     const datasets: DatasetRef[] = [
       {
@@ -380,6 +402,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         md5: digests.train.md5,
         digest: digests.train.digest,
         rows: n,
+        ...(labelled.dropped > 0 ? { unlabelledRows: labelled.dropped } : {}),
       },
       { name: 'eval', path: inputs.datasets.eval!.path, md5: digests.eval.md5, digest: digests.eval.digest },
     ];
@@ -421,11 +444,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const manifest = await writeModelPackage(tmp, {
       name,
       task: config.model.task,
-      model,
       features,
       signature,
       lineage,
       profile,
+      ...(trees ? { trees } : { model: model! }),
     });
     const packageDir = outDir ?? join(packagesDir, manifest.hash.slice(0, 12));
     await place(tmp, packageDir);
@@ -458,6 +481,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (store && runId) await store.setRunStatus(runId, 'FAILED', Date.now()).catch(() => {});
     throw err;
   } finally {
-    model.dispose();
+    model?.dispose();
   }
 }

@@ -19,6 +19,11 @@ function human(report: EvalReport, out: string, cwd: string): string {
   }
   for (const g of report.gates)
     lines.push(`  ${g.passed ? 'ok  ' : 'FAIL'} ${g.metric} ${g.rule}: ${g.reason}`);
+  const dropped = report.missingValues?.label.droppedRows ?? 0;
+  if (dropped > 0)
+    lines.push(
+      `  ${dropped} row(s) without a label "${report.missingValues?.label.column}" were left out (data.missingLabel "drop")`,
+    );
   lines.push(`Reports: ${relative(cwd, out) || '.'}/report.{json,md,html}`);
   return lines.join('\n');
 }

@@ -57,6 +57,8 @@ export const monitorCommands: Command[] = [
             name,
             version,
             config: loaded.config,
+            // data.eval (the prediction-drift reference) is project-relative, not relative to the process cwd.
+            root: loaded.root,
             progress: ctx.progress,
             ...(typeof ctx.flags.labels === 'string' ? { labels: resolve(ctx.cwd, ctx.flags.labels) } : {}),
           });

@@ -94,6 +94,54 @@ describe('loadConfig', () => {
     expect(err.message).toContain('fix: use one of: accuracy');
   });
 
+  it('names a gate on a metric of another task, the task and the metrics it has', async () => {
+    const err = await failure(withConfig((c) => Object.assign(c.eval.gates, { rmse: { threshold: 3 } })));
+    expect(err.message).toContain(
+      'eval.gates.rmse: "rmse" is a regression metric; model.task is "binary", which has no rmse',
+    );
+    expect(err.message).toContain(
+      'fix: use one of the binary metrics: accuracy, precision, recall, f1, roc_auc, pr_auc, log_loss, brier, ece, or set model.task to "regression"',
+    );
+    const multi = await failure(
+      withConfig((c) => {
+        Object.assign(c.model, { task: 'multiclass' });
+        c.eval.gates = { f1: { threshold: 0.5 } } as never;
+      }),
+    );
+    expect(multi.message).toContain(
+      'eval.gates.f1: "f1" is a binary metric; model.task is "multiclass", which has no f1',
+    );
+  });
+
+  it('multiclass: gates on one class by name, checked against model.classes', async () => {
+    const dir = await project(
+      withConfig((c) => {
+        Object.assign(c.model, { task: 'multiclass', classes: ['Adelie', 'Gentoo'] });
+        c.eval.gates = { 'recall:Gentoo': { threshold: 0.8, significance: 0.05 } } as never;
+      }),
+      'slipway.config.mjs',
+    );
+    const ok = await loadConfig({ cwd: dir });
+    expect(ok.config.eval.gates['recall:Gentoo']).toMatchObject({ threshold: 0.8 });
+    const err = await failure(
+      withConfig((c) => {
+        Object.assign(c.model, { task: 'multiclass', classes: ['Adelie', 'Gentoo'] });
+        c.eval.gates = { 'recall:Gentu': { threshold: 80 } } as never;
+      }),
+    );
+    expect(err.message).toContain(
+      'eval.gates.recall:Gentu: "Gentu" is not one of model.classes (did you mean "Gentoo"?)',
+    );
+    expect(err.message).toContain('fix: use one of: recall:Adelie, recall:Gentoo');
+    const bounded = await failure(
+      withConfig((c) => {
+        Object.assign(c.model, { task: 'multiclass' });
+        c.eval.gates = { 'f1:Adelie': { threshold: 80 } } as never;
+      }),
+    );
+    expect(bounded.message).toContain('eval.gates.f1:Adelie.threshold: expected a number between 0 and 1');
+  });
+
   it('reports two problems at once', async () => {
     const err = await failure(
       withConfig((c) => {

@@ -19,12 +19,36 @@ export function semanticProblems(raw: unknown): ConfigProblem[] {
     typeof task === 'string' && task in METRICS_BY_TASK ? METRICS_BY_TASK[task as Task] : undefined;
   const evalSection = obj(config.eval);
 
+  const classes = obj(config.model)?.classes;
   const checkMetric = (metric: string, path: string): boolean => {
     if (!known || known.includes(metric)) return true;
+    // multiclass: one class's precision/recall/F1 by class name (`recall:Gentoo`); the class is checked
+    // here when model.classes lists them, else against the data at evaluation.
+    const per = /^(precision|recall|f1):(.+)$/.exec(metric);
+    if (per && task === 'multiclass') {
+      const names = Array.isArray(classes) ? classes.map(String) : null;
+      if (!names || names.includes(per[2] as string)) return true;
+      problems.push({
+        path,
+        message: `"${per[2]}" is not one of model.classes${didYouMean(per[2] as string, names)}`,
+        fix: `use one of: ${names.map((c) => `${per[1]}:${c}`).join(', ')}`,
+      });
+      return false;
+    }
+    // A metric of another task (rmse on a classifier) is named as such: the config mixes up tasks.
+    const owners = (Object.keys(METRICS_BY_TASK) as Task[]).filter((t) =>
+      METRICS_BY_TASK[t].includes(metric),
+    );
     problems.push({
       path,
-      message: `unknown metric "${metric}" for a ${String(task)} model${didYouMean(metric, known)}`,
-      fix: `use one of: ${known.join(', ')}`,
+      message:
+        owners.length > 0
+          ? `"${metric}" is a ${owners.join('/')} metric; model.task is "${String(task)}", which has no ${metric}${didYouMean(metric, known)}`
+          : `unknown metric "${metric}" for a ${String(task)} model${didYouMean(metric, known)}`,
+      fix:
+        owners.length > 0
+          ? `use one of the ${String(task)} metrics: ${known.join(', ')}, or set model.task to "${owners[0]}"`
+          : `use one of: ${known.join(', ')}`,
     });
     return false;
   };
@@ -32,7 +56,8 @@ export function semanticProblems(raw: unknown): ConfigProblem[] {
   for (const [metric, gate] of Object.entries(obj(evalSection?.gates) ?? {})) {
     if (!checkMetric(metric, `eval.gates.${metric}`)) continue;
     const threshold = obj(gate)?.threshold;
-    if (threshold !== undefined && UNIT_INTERVAL_METRICS.has(metric)) {
+    const bounded = UNIT_INTERVAL_METRICS.has(metric) || /^(precision|recall|f1):/.test(metric);
+    if (threshold !== undefined && bounded) {
       const bad = typeof threshold !== 'number' || Number.isNaN(threshold) || threshold < 0 || threshold > 1;
       if (bad) {
         const seen =

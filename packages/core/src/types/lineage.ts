@@ -11,6 +11,8 @@ export const datasetRef = z.object({
   /** Short digest for MLflow dataset inputs (≤ 36 characters). */
   digest: z.string().max(36),
   rows: z.int().min(0).optional(),
+  /** Rows left out because their label was null (data.missingLabel "drop"); absent when none. */
+  unlabelledRows: z.int().min(1).optional(),
 });
 
 export const lineageSchema = z.object({

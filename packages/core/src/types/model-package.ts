@@ -12,6 +12,32 @@ export const MODEL_PACKAGE_FILES = [
   'profile.json',
 ] as const;
 
+/** The model itself, by family: a tfjs layers model, or a gradient-boosted tree ensemble (trees.json). */
+export const MODEL_FAMILY_FILES = {
+  tfjs: ['model.json', 'weights.bin'],
+  gbdt: ['trees.json'],
+} as const;
+
+export type ModelFamily = keyof typeof MODEL_FAMILY_FILES;
+
+/** Files of every package whatever its family. */
+export const MODEL_PACKAGE_COMMON_FILES = [
+  'features.json',
+  'signature.json',
+  'lineage.json',
+  'profile.json',
+] as const;
+
+/** The family whose model files a manifest lists (trees.json → gbdt; otherwise tfjs). */
+export function modelFamilyOf(manifest: { files: { path: string }[] }): ModelFamily {
+  return manifest.files.some((f) => f.path === 'trees.json') ? 'gbdt' : 'tfjs';
+}
+
+/** The files a package of `family` must hold. */
+export function modelPackageFiles(family: ModelFamily): string[] {
+  return [...MODEL_FAMILY_FILES[family], ...MODEL_PACKAGE_COMMON_FILES];
+}
+
 export const modelPackageManifestSchema = z.object({
   schema: z.literal(MODEL_PACKAGE_SCHEMA),
   name: z.string(),

@@ -15,6 +15,8 @@ export interface PermutationImportanceOptions<P> {
   features: readonly string[];
   repeats?: number;
   seed?: number;
+  /** More scores over the same shuffled batch (e.g. one per class), reported under `extra`. */
+  extraScores?: Record<string, (predictions: P, offset: number, rows: number) => number>;
 }
 
 export interface PermutationImportance {
@@ -24,9 +26,11 @@ export interface PermutationImportance {
   importances: number[];
 }
 
-export async function permutationImportance<P>(
-  options: PermutationImportanceOptions<P>,
-): Promise<{ baseline: number; importances: PermutationImportance[] }> {
+export async function permutationImportance<P>(options: PermutationImportanceOptions<P>): Promise<{
+  baseline: number;
+  importances: PermutationImportance[];
+  extra: Record<string, { baseline: number; importances: PermutationImportance[] }>;
+}> {
   const { table, features } = options;
   const n = table.rowCount;
   const repeats = options.repeats ?? 5;
@@ -48,14 +52,19 @@ export async function permutationImportance<P>(
     return gatherColumn(col, idx);
   });
   const preds = await options.predict({ rowCount: total, columns });
-  const baseline = options.score(preds, 0, n);
-  const importances = features.map((feature, f) => {
-    const values: number[] = [];
-    for (let r = 0; r < repeats; r++)
-      values.push(baseline - options.score(preds, n * (1 + f * repeats + r), n));
-    const mean = values.reduce((a, b) => a + b, 0) / repeats;
-    const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / repeats);
-    return { feature, mean, std, importances: values };
-  });
-  return { baseline, importances };
+  const drops = (score: PermutationImportanceOptions<P>['score']) => {
+    const baseline = score(preds, 0, n);
+    const importances = features.map((feature, f) => {
+      const values: number[] = [];
+      for (let r = 0; r < repeats; r++) values.push(baseline - score(preds, n * (1 + f * repeats + r), n));
+      const mean = values.reduce((a, b) => a + b, 0) / repeats;
+      const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / repeats);
+      return { feature, mean, std, importances: values };
+    });
+    return { baseline, importances };
+  };
+  const extra = Object.fromEntries(
+    Object.entries(options.extraScores ?? {}).map(([k, fn]) => [k, drops(fn)]),
+  );
+  return { ...drops(options.score), extra };
 }

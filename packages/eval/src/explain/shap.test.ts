@@ -75,6 +75,53 @@ describe('SHAP', () => {
   });
 });
 
+describe('SHAP of several outputs', () => {
+  it.each([
+    [4, 'exact'],
+    [12, 'permutation'],
+  ])('explains each output as if it were alone (%i features, %s)', async (m, method) => {
+    const outputs = 3;
+    // Output j depends on its own features; the rows are the softmax-free "class scores".
+    const score = (t: Table, i: number, j: number) => {
+      const x = (f: number) => col(t, f % m)[i] as number;
+      return j === 0 ? x(0) * x(1) : j === 1 ? Math.sin(x(2)) + x(3) : 0.5 * x(0) - x(m - 1) * x(1);
+    };
+    const vector = async (t: Table) => {
+      const out = new Float64Array(t.rowCount * outputs);
+      for (let i = 0; i < t.rowCount; i++)
+        for (let j = 0; j < outputs; j++) out[i * outputs + j] = score(t, i, j);
+      return out;
+    };
+    const rows = table(m, 3, 21);
+    const background = table(m, 6, 22);
+    const features = Array.from({ length: m }, (_, f) => `x${f}`);
+    const all = await shapValues({
+      model: vector,
+      rows,
+      background,
+      features,
+      permutations: 3,
+      seed: 4,
+      outputs,
+    });
+    expect(all.method).toBe(method);
+    for (let j = 0; j < outputs; j++) {
+      const alone = await shapValues({
+        model: async (t) => Float64Array.from({ length: t.rowCount }, (_, i) => score(t, i, j)),
+        rows,
+        background,
+        features,
+        permutations: 3,
+        seed: 4,
+      });
+      expect(all.expectedValues[j]).toBeCloseTo(alone.expectedValue, 12);
+      for (let i = 0; i < 3; i++)
+        for (let f = 0; f < m; f++)
+          expect(all.values[(i * m + f) * outputs + j]).toBeCloseTo(alone.values[i * m + f] as number, 12);
+    }
+  });
+});
+
 describe('permutation importance', () => {
   it('ranks the feature the score depends on first and an unused one at 0', async () => {
     const t = table(3, 200, 9);

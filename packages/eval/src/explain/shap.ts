@@ -9,7 +9,10 @@ import type { Table } from '@slipway/data';
 import { createRng, permutation } from '../util/rng.js';
 import { gatherColumn, stackTables } from './table.js';
 
-/** The model's scalar output for each row of a table (P(positive), the value, or a class probability). */
+/**
+ * The model's output for each row of a table (P(positive), the value): one number per row, or with
+ * `outputs` = d > 1 (a multiclass model's class probabilities) d numbers per row, row-major.
+ */
 export type ScalarModel = (table: Table) => Promise<Float64Array>;
 
 export interface ShapOptions {
@@ -24,15 +27,19 @@ export interface ShapOptions {
   exactMaxFeatures?: number;
   permutations?: number;
   seed?: number;
+  /** Numbers per row the model returns (default 1); every output is explained from the same coalitions. */
+  outputs?: number;
 }
 
 export interface ShapResult {
   features: string[];
-  /** E[f] over the background. */
+  /** E[f] over the background (of the first output). */
   expectedValue: number;
-  /** f(x) per explained row. */
+  /** E[f] per output. */
+  expectedValues: number[];
+  /** f(x) per explained row (rows × outputs). */
   fx: Float64Array;
-  /** rows × features, row-major. */
+  /** rows × features × outputs, row-major (rows × features with one output). */
   values: Float64Array;
   method: 'exact' | 'permutation';
 }
@@ -61,9 +68,10 @@ function coalitionTable(
   return { rowCount: rows, columns };
 }
 
-function mean(values: Float64Array, start: number, count: number): number {
+/** Mean of output j over `count` rows starting at row `start` (d outputs per row). */
+function mean(values: Float64Array, start: number, count: number, d = 1, j = 0): number {
   let s = 0;
-  for (let i = start; i < start + count; i++) s += values[i] as number;
+  for (let i = start; i < start + count; i++) s += values[i * d + j] as number;
   return s / count;
 }
 
@@ -81,11 +89,13 @@ export async function shapValues(options: ShapOptions): Promise<ShapResult> {
       return c;
     }),
   });
+  const d = options.outputs ?? 1;
   const source = stackTables(pick(rows), pick(background));
   const fBackground = await model(pick(background));
-  const expectedValue = mean(fBackground, 0, nb);
+  const expectedValues = Array.from({ length: d }, (_, j) => mean(fBackground, 0, nb, d, j));
+  const expectedValue = expectedValues[0] as number;
   const fx = await model(pick(rows));
-  const values = new Float64Array(nx * m);
+  const values = new Float64Array(nx * m * d);
   const exact = m <= (options.exactMaxFeatures ?? 10);
   if (exact) {
     const total = 1 << m;
@@ -101,21 +111,23 @@ export async function shapValues(options: ShapOptions): Promise<ShapResult> {
     );
     for (let r = 0; r < nx; r++) {
       const out = await model(coalitionTable(source, features, r, nx, nb, masks));
-      const v = new Float64Array(total);
-      for (let s = 0; s < total; s++) v[s] = mean(out, s * nb, nb);
-      for (let f = 0; f < m; f++) {
-        let phi = 0;
-        const bit = 1 << f;
-        for (let s = 0; s < total; s++) {
-          if (s & bit) continue;
-          let size = 0;
-          for (let t = s; t; t &= t - 1) size++;
-          phi += (weight[size] as number) * ((v[s | bit] as number) - (v[s] as number));
+      for (let j = 0; j < d; j++) {
+        const v = new Float64Array(total);
+        for (let s = 0; s < total; s++) v[s] = mean(out, s * nb, nb, d, j);
+        for (let f = 0; f < m; f++) {
+          let phi = 0;
+          const bit = 1 << f;
+          for (let s = 0; s < total; s++) {
+            if (s & bit) continue;
+            let size = 0;
+            for (let t = s; t; t &= t - 1) size++;
+            phi += (weight[size] as number) * ((v[s | bit] as number) - (v[s] as number));
+          }
+          values[(r * m + f) * d + j] = phi;
         }
-        values[r * m + f] = phi;
       }
     }
-    return { features: [...features], expectedValue, fx, values, method: 'exact' };
+    return { features: [...features], expectedValue, expectedValues, fx, values, method: 'exact' };
   }
   const rng = createRng(options.seed ?? 7);
   const perms = Math.max(1, options.permutations ?? 10);
@@ -136,16 +148,18 @@ export async function shapValues(options: ShapOptions): Promise<ShapResult> {
       }
     }
     const out = await model(coalitionTable(source, features, r, nx, nb, masks));
-    for (let w = 0; w < orders.length; w++) {
-      const order = orders[w] as Int32Array;
-      let prev = mean(out, w * (m + 1) * nb, nb);
-      for (let step = 0; step < m; step++) {
-        const cur = mean(out, (w * (m + 1) + step + 1) * nb, nb);
-        const f = order[step] as number;
-        values[r * m + f] = (values[r * m + f] as number) + (cur - prev) / orders.length;
-        prev = cur;
+    for (let j = 0; j < d; j++) {
+      for (let w = 0; w < orders.length; w++) {
+        const order = orders[w] as Int32Array;
+        let prev = mean(out, w * (m + 1) * nb, nb, d, j);
+        for (let step = 0; step < m; step++) {
+          const cur = mean(out, (w * (m + 1) + step + 1) * nb, nb, d, j);
+          const at = (r * m + (order[step] as number)) * d + j;
+          values[at] = (values[at] as number) + (cur - prev) / orders.length;
+          prev = cur;
+        }
       }
     }
   }
-  return { features: [...features], expectedValue, fx, values, method: 'permutation' };
+  return { features: [...features], expectedValue, expectedValues, fx, values, method: 'permutation' };
 }

@@ -2,8 +2,22 @@
  * Multiclass metrics as scikit-learn 1.9 computes them. F1 averages run over the labels present in
  * the truth or the predictions (sklearn's default `labels=None`); top-k breaks score ties the way
  * sklearn's top_k_accuracy_score does (stable argsort, reversed: the higher class index ranks first).
+ * Per class: precision, recall and F1 (`precision_recall_fscore_support(average=None)`), null where the
+ * denominator is 0, keyed by class index (`recall[2]`) and, when class names are given, by name
+ * (`recall:Gentoo`, the form a gate names).
  */
 import type { MetricValues } from './binary.js';
+
+export type PerClassMetric = 'precision' | 'recall' | 'f1';
+
+/** Metric key of one class's value by index (`recall[2]`), as compute() returns it and the bootstrap resamples it. */
+export const perClassKey = (metric: PerClassMetric, c: number) => `${metric}[${c}]`;
+
+/** A per-class metric named by class (`recall:Gentoo`): the metric and the class name, or null. */
+export function parsePerClassMetric(name: string): { metric: PerClassMetric; label: string } | null {
+  const m = /^(precision|recall|f1):(.+)$/.exec(name);
+  return m ? { metric: m[1] as PerClassMetric, label: m[2] as string } : null;
+}
 
 export interface MulticlassInputs {
   /** True class index per row, 0..k-1. */
@@ -14,6 +28,8 @@ export interface MulticlassInputs {
   proba?: ArrayLike<number>;
   k: number;
   topK?: number;
+  /** Class names in index order: also compute `recall:<name>` (etc.) when asked for by name. */
+  labels?: readonly string[];
 }
 
 export interface PreparedMulticlass {
@@ -81,10 +97,23 @@ export function prepareMulticlass(inputs: MulticlassInputs): PreparedMulticlass 
         predicted += conf[j * k + c] as number;
       }
       diag += tp;
-      if (support === 0 && predicted === 0) continue;
-      present++;
       const fp = predicted - tp;
       const fn = support - tp;
+      const name = inputs.labels?.[c];
+      const per = (metric: PerClassMetric, value: () => number | null) => {
+        const byIndex = perClassKey(metric, c);
+        const byName = name === undefined ? null : `${metric}:${name}`;
+        const named = byName !== null && want(byName);
+        if (!want(byIndex) && !named) return;
+        const v = value();
+        if (want(byIndex)) out[byIndex] = v;
+        if (named) out[byName] = v;
+      };
+      per('recall', () => (support === 0 ? null : tp / support));
+      per('precision', () => (predicted === 0 ? null : tp / predicted));
+      per('f1', () => (support + predicted === 0 ? null : (2 * tp) / (support + predicted)));
+      if (support === 0 && predicted === 0) continue;
+      present++;
       tpAll += tp;
       fpAll += fp;
       fnAll += fn;

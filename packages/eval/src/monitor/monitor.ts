@@ -1,4 +1,10 @@
-import { type Progress, type SlipwayConfig, SlipwayError, silentProgress } from '@slipway/core';
+import {
+  type Progress,
+  resolveProjectPath,
+  type SlipwayConfig,
+  SlipwayError,
+  silentProgress,
+} from '@slipway/core';
 import {
   type ColumnKind,
   describeDataset,
@@ -11,6 +17,7 @@ import {
 import type { LoadedModelPackage, Predictions } from '@slipway/training';
 import { evaluatePredictions } from '../evaluate-predictions.js';
 import type { RawLabel } from '../labels.js';
+import { predictionDrift as computePredictionDrift } from './prediction-drift.js';
 import { MONITOR_REPORT_SCHEMA, type MonitorReport, type SchemaChange } from './types.js';
 
 export interface MonitorOptions {
@@ -24,25 +31,10 @@ export interface MonitorOptions {
   /** Registry version of the model, when known. */
   version?: string | null;
   config: SlipwayConfig;
+  /** The project root: `data.eval` (the prediction-drift reference) is resolved against it (default: the cwd). */
+  root?: string;
   progress?: Progress;
 }
-
-/** Population stability index of two score samples over ten equal-width bins on [0, 1]. */
-function scorePsi(window: Float64Array, reference: Float64Array): number {
-  const bins = 10;
-  const hist = (xs: Float64Array) => {
-    const counts = new Float64Array(bins);
-    for (const x of xs) counts[Math.min(bins - 1, Math.max(0, Math.floor(x * bins)))]! += 1;
-    return counts.map((c) => Math.max(c / Math.max(1, xs.length), 1e-4));
-  };
-  const a = hist(window);
-  const b = hist(reference);
-  let psi = 0;
-  for (let i = 0; i < bins; i++) psi += (a[i]! - b[i]!) * Math.log(a[i]! / b[i]!);
-  return psi;
-}
-
-const mean = (xs: Float64Array) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
 
 function schemaChanges(
   model: LoadedModelPackage,
@@ -112,6 +104,19 @@ function subsetPredictions(p: Predictions, rows: number[]): Predictions {
   return { task: p.task, n: rows.length, values, ...(probabilities ? { probabilities } : {}) };
 }
 
+function predictionDriftReason(p: NonNullable<MonitorReport['predictionDrift']>): string {
+  const head = `prediction drift: PSI ${p.statistic.toFixed(3)} ≥ ${p.threshold}`;
+  if (p.over === 'class') {
+    const moved = [...(p.classShares ?? [])].sort(
+      (a, b) => Math.abs(b.window - b.reference) - Math.abs(a.window - a.reference),
+    )[0];
+    return moved
+      ? `${head} (predicted-class shares; "${moved.label}" ${(moved.reference * 100).toFixed(1)}% → ${(moved.window * 100).toFixed(1)}%)`
+      : head;
+  }
+  return `${head} (mean ${p.over === 'score' ? 'score' : 'prediction'} ${p.referenceMean?.toFixed(3)} → ${p.windowMean?.toFixed(3)})`;
+}
+
 /**
  * Watches a model in production: the window's inputs against the training profile inside the model
  * package (drift and schema changes), its outputs against the outputs on reference data, and its
@@ -164,27 +169,19 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
   let performance: MonitorReport['performance'] = null;
   if (breaking.length === 0 && window.rowCount > 0) {
     const predictions = await model.predictTable(window);
-    if (model.signature.task === 'binary') {
-      // The reference outputs: the model on its own evaluation split, the closest thing to "what it was validated on".
-      const reference = await readTable(config.data.eval, {
-        sampleRows: Math.min(50_000, window.rowCount),
-        seed: 17,
-      });
-      const refPredictions = await model.predictTable(reference);
-      const statistic = scorePsi(predictions.values, refPredictions.values);
-      predictionDrift = {
-        method: 'psi',
-        statistic,
-        threshold: 0.2,
-        drifted: statistic >= 0.2,
-        windowMean: mean(predictions.values),
-        referenceMean: mean(refPredictions.values),
-      };
-      if (predictionDrift.drifted)
-        reasons.push(
-          `prediction drift: PSI ${statistic.toFixed(3)} ≥ 0.2 (mean score ${predictionDrift.referenceMean.toFixed(3)} → ${predictionDrift.windowMean.toFixed(3)})`,
-        );
-    }
+    // The reference outputs: the model on its own evaluation split, the closest thing to "what it was validated on".
+    const reference = await readTable(resolveProjectPath(options.root ?? process.cwd(), config.data.eval), {
+      sampleRows: Math.min(50_000, window.rowCount),
+      seed: 17,
+    });
+    const refPredictions = await model.predictTable(reference);
+    predictionDrift = computePredictionDrift(
+      model.signature.task,
+      predictions,
+      refPredictions,
+      model.signature.classes,
+    );
+    if (predictionDrift.drifted) reasons.push(predictionDriftReason(predictionDrift));
     const label = model.signature.label;
     let labels: RawLabel[] | null = null;
     let rows: number[] | null = null;
@@ -223,7 +220,12 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
       const failedGates = core.gates
         .filter((g) => !g.passed)
         .map((g) => `${g.metric} ${g.rule}: ${g.reason}`);
-      performance = { labelsJoined: labels.length, metrics: core.metrics, failedGates };
+      performance = {
+        labelsJoined: labels.length,
+        unlabelledRows: window.rowCount - labels.length,
+        metrics: core.metrics,
+        failedGates,
+      };
       if (failedGates.length) reasons.push(`performance below the gates: ${failedGates.join('; ')}`);
     }
   }

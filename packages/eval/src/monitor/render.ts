@@ -32,18 +32,29 @@ export function renderMonitorMarkdown(report: MonitorReport): string {
   }
   if (report.predictionDrift) {
     const p = report.predictionDrift;
+    const what =
+      p.over === 'class' ? 'predicted-class shares' : p.over === 'value' ? 'predicted values' : 'scores';
+    const verdict = `**${fmt(p.statistic, 3)}** (threshold ${p.threshold}; ${p.drifted ? 'drifted' : 'stable'})`;
     lines.push(
       '### Prediction drift',
       '',
-      `PSI of the model's scores, window vs evaluation data: **${fmt(p.statistic, 3)}** (threshold ${p.threshold}; ${p.drifted ? 'drifted' : 'stable'}). Mean score ${fmt(p.referenceMean, 3)} → ${fmt(p.windowMean, 3)}.`,
-      '',
+      `PSI of the model's ${what}, window vs evaluation data: ${verdict}.`,
     );
+    if (p.over === 'class') {
+      lines.push('', '| class | evaluation data | window |', '| --- | ---: | ---: |');
+      for (const c of p.classShares ?? [])
+        lines.push(`| ${c.label} | ${(c.reference * 100).toFixed(1)}% | ${(c.window * 100).toFixed(1)}% |`);
+    } else {
+      lines[lines.length - 1] +=
+        ` Mean ${p.over === 'value' ? 'prediction' : 'score'} ${fmt(p.referenceMean, 3)} → ${fmt(p.windowMean, 3)}.`;
+    }
+    lines.push('');
   }
   if (report.performance) {
     lines.push(
       '### Performance on labelled rows',
       '',
-      `${report.performance.labelsJoined.toLocaleString('en-US')} rows with labels.`,
+      `${report.performance.labelsJoined.toLocaleString('en-US')} rows with labels${report.performance.unlabelledRows ? ` (${report.performance.unlabelledRows.toLocaleString('en-US')} without a label, not counted)` : ''}.`,
       '',
       '| metric | value | 95% CI |',
       '| --- | ---: | --- |',
@@ -90,7 +101,7 @@ export function renderMonitorHtml(report: MonitorReport): string {
 <p>${report.window.rows.toLocaleString('en-US')} rows from <code>${esc(report.window.source)}</code>; package <code>${report.model.packageHash.slice(0, 12)}</code>; ${esc(report.createdAt)}</p>
 <ul>${report.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>
 ${rows ? `<h2>Schema changes</h2><table><tr><th>column</th><th>change</th><th>trained as</th><th>now</th></tr>${rows}</table>` : ''}
-${report.predictionDrift ? `<h2>Prediction drift</h2><p>PSI ${fmt(report.predictionDrift.statistic, 3)} (threshold ${report.predictionDrift.threshold})</p>` : ''}
+${report.predictionDrift ? `<h2>Prediction drift</h2><p>PSI ${fmt(report.predictionDrift.statistic, 3)} (threshold ${report.predictionDrift.threshold})</p>${report.predictionDrift.classShares ? `<table><tr><th>class</th><th>evaluation data</th><th>window</th></tr>${report.predictionDrift.classShares.map((c) => `<tr><td>${esc(c.label)}</td><td>${(c.reference * 100).toFixed(1)}%</td><td>${(c.window * 100).toFixed(1)}%</td></tr>`).join('')}</table>` : ''}` : ''}
 ${perf}
 <h2>Input drift</h2>
 <iframe title="drift report" srcdoc="${esc(renderDriftHtml(report.drift))}"></iframe>

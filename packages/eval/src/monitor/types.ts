@@ -25,16 +25,29 @@ export interface MonitorReport {
   schemaChanges: SchemaChange[];
   /** Inputs of the window vs the training profile inside the model package. */
   drift: DriftReport;
-  /** Model outputs on the window vs on the training reference sample (when predictions could be made). */
+  /** Model outputs on the window vs on the reference data (the evaluation split), when predictions could be made. */
   predictionDrift: {
     method: 'psi';
     statistic: number;
     threshold: number;
     drifted: boolean;
-    windowMean: number;
-    referenceMean: number;
+    /** What the PSI compares: P(positive) (binary), the predicted class (multiclass), the predicted value (regression). */
+    over: 'score' | 'class' | 'value';
+    /** Mean score (binary) or mean predicted value (regression); null for multiclass (see classShares). */
+    windowMean: number | null;
+    referenceMean: number | null;
+    /** multiclass: the share of rows predicted as each class. */
+    classShares?: { label: string; window: number; reference: number }[];
+    /** regression: the bin edges (deciles of the reference predictions). */
+    edges?: number[];
   } | null;
   /** Present once labels are known for the window (in the window itself or joined by id). */
-  performance: { labelsJoined: number; metrics: MetricResult[]; failedGates: string[] } | null;
+  performance: {
+    labelsJoined: number;
+    /** Window rows without a label (none joined, or null): left out of the metrics. */
+    unlabelledRows?: number;
+    metrics: MetricResult[];
+    failedGates: string[];
+  } | null;
   createdAt: string;
 }

@@ -3,6 +3,13 @@
  * sorting), no network access at all, so it opens from a CI artifact or a laptop alike.
  */
 import { html, interval, num, pValue, RULE_TEXT, signed } from './format.js';
+import {
+  missingValuesSection,
+  perClassImportanceCells,
+  perClassImportanceHeaders,
+  perClassSection,
+  residualsSection,
+} from './task-sections.js';
 import type { EvalReport } from './types.js';
 
 const CSS = `
@@ -139,6 +146,10 @@ export function renderHtml(report: EvalReport): string {
     ),
     `<p class="muted">Percentile intervals from ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap.${report.mcnemar ? ` McNemar exact test on accuracy: candidate-only correct ${report.mcnemar.b}, baseline-only correct ${report.mcnemar.c}, p ${pEq(report.mcnemar.pValue)}.` : ''}</p>`,
   );
+  const perClass = perClassSection(report, 'html');
+  if (perClass) parts.push(perClass);
+  const residuals = residualsSection(report, 'html');
+  if (residuals) parts.push(residuals);
   const charts: string[] = [];
   if (report.curves.roc) {
     charts.push(
@@ -251,9 +262,14 @@ export function renderHtml(report: EvalReport): string {
     parts.push(
       '<h2>Feature importance</h2>',
       tableHtml(
-        ['Feature', 'Permutation importance', 'Mean |SHAP|'],
+        ['Feature', 'Permutation importance', 'Mean |SHAP|', ...perClassImportanceHeaders(report)],
         report.explanations.map(
-          (e) => `<tr><td>${html(e.feature)}</td>${cellN(e.permutation)}${cellN(e.meanAbsShap)}</tr>`,
+          (e) =>
+            `<tr><td>${html(e.feature)}</td>${cellN(e.permutation)}${cellN(e.meanAbsShap)}${perClassImportanceCells(
+              e,
+            )
+              .map((c) => `<td class="n">${html(c)}</td>`)
+              .join('')}</tr>`,
         ),
       ),
     );
@@ -271,6 +287,8 @@ export function renderHtml(report: EvalReport): string {
       ),
     );
   }
+  const missing = missingValuesSection(report, 'html');
+  if (missing) parts.push(missing);
   // The JSON is embedded for tools; "<" is escaped so the data can never close the script element.
   const json = JSON.stringify(report).replace(/</g, '\\u003c');
   return `<!doctype html>

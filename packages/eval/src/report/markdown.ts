@@ -6,6 +6,13 @@
  * always stay.
  */
 import { interval, mdCell, num, pValue, RULE_TEXT, rocOnGrid, signed } from './format.js';
+import {
+  missingValuesSection,
+  perClassImportanceCells,
+  perClassImportanceHeaders,
+  perClassSection,
+  residualsSection,
+} from './task-sections.js';
 import type { EvalReport } from './types.js';
 
 export interface MarkdownOptions {
@@ -118,6 +125,9 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
   );
   const notes = report.notes.filter((n) => !n.startsWith('First run'));
   if (notes.length > 0) sections.push(`${notes.map((n) => `> ${mdCell(n)}`).join('\n>\n')}\n`);
+  // Task-specific: per-class metrics (multiclass), residuals (regression).
+  for (const s of [perClassSection(report, 'markdown'), residualsSection(report, 'markdown')])
+    if (s) sections.push(s);
   // 3. Worst slices.
   if (report.worstSlices.length > 0) {
     const metric = report.primaryMetric;
@@ -182,6 +192,8 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
       ),
     );
   }
+  const missing = missingValuesSection(report, 'markdown');
+  if (missing) sections.push(missing);
   if (report.operatingPoints || report.mcnemar) {
     const lines: string[] = [];
     const op = report.operatingPoints;
@@ -246,8 +258,18 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
       details(
         'Feature importance',
         table(
-          ['Feature', 'Permutation importance', 'Mean |SHAP|'],
-          report.explanations.map((e) => [mdCell(e.feature), num(e.permutation), num(e.meanAbsShap)]),
+          [
+            'Feature',
+            'Permutation importance',
+            'Mean |SHAP|',
+            ...perClassImportanceHeaders(report).map(mdCell),
+          ],
+          report.explanations.map((e) => [
+            mdCell(e.feature),
+            num(e.permutation),
+            num(e.meanAbsShap),
+            ...perClassImportanceCells(e).map((c) => mdCell(c)),
+          ]),
           8000,
           'features',
         ),

@@ -47,8 +47,63 @@ export interface FeatureImportance {
   feature: string;
   /** Mean drop in the main metric when the feature is permuted. */
   permutation: number | null;
-  /** Mean |SHAP value|. */
+  /** Mean |SHAP value| (multiclass: averaged over the class probabilities). */
   meanAbsShap: number | null;
+  /** multiclass: per class, mean |SHAP| of P(class) and the drop in the class's recall when permuted. */
+  perClass?: { label: string; meanAbsShap: number | null; permutation: number | null }[];
+}
+
+/** One class of a multiclass model: counts, precision/recall/F1, recall's interval and paired Δ. */
+export interface PerClassResult {
+  label: string;
+  /** Rows whose true class this is. */
+  support: number;
+  /** Rows predicted as this class. */
+  predicted: number;
+  /** null where undefined: no row predicted as (precision) or labelled with (recall) the class. */
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  recallCi: Interval | null;
+  baselineRecall: number | null;
+  recallDelta: number | null;
+  recallDeltaCi: Interval | null;
+  recallPValue: number | null;
+}
+
+/** Regression residuals (truth − prediction): summary, histogram and residual-vs-prediction series. */
+export interface ResidualAnalysis {
+  summary: {
+    mean: number;
+    std: number;
+    min: number;
+    p05: number;
+    p25: number;
+    median: number;
+    p75: number;
+    p95: number;
+    max: number;
+  };
+  /** `counts[i]` residuals fall in [edges[i], edges[i+1]) (the last bin is closed). */
+  histogram: { edges: number[]; counts: number[] };
+  /** Rows in prediction-decile bins: mean prediction, mean residual and the 10th/90th residual percentiles. */
+  byPrediction: { predicted: number[]; mean: number[]; p10: number[]; p90: number[]; count: number[] };
+  /** A seeded sample of (prediction, residual) points for a scatter plot (all rows when few). */
+  points: { predicted: number[]; residual: number[] };
+}
+
+/** Nulls in the evaluation rows and the policy that handled them. */
+export interface MissingValues {
+  /** `data.missingLabel` and how many evaluation rows it left out for a null label. */
+  label: { column: string; policy: 'drop' | 'error'; droppedRows: number };
+  /** Model inputs with nulls in the evaluation rows, each with its feature's policy and fitted fill value. */
+  features: {
+    feature: string;
+    column: string;
+    nulls: number;
+    policy: 'impute' | 'error';
+    fill: number | string | null;
+  }[];
 }
 
 export interface EvalReport extends EvalReportHeader {
@@ -92,6 +147,12 @@ export interface EvalReport extends EvalReportHeader {
   mcnemar: { b: number; c: number; pValue: number } | null;
   /** How the intervals were made. */
   bootstrap: { resamples: number; seed: number; confidence: number };
+  /** multiclass: one entry per class (null or absent for other tasks). */
+  perClass?: PerClassResult[] | null;
+  /** regression: residual analysis (null or absent for other tasks). */
+  residuals?: ResidualAnalysis | null;
+  /** Nulls in the evaluation data and what was done with them (reports from `evaluate`). */
+  missingValues?: MissingValues;
 }
 
 export interface OperatingPoint {

@@ -117,6 +117,12 @@ export interface ModelCard {
     fairness: EvalReport['fairness'];
     bootstrap: EvalReport['bootstrap'] | null;
     operatingPoints: EvalReport['operatingPoints'];
+    /** multiclass: per-class support, precision, recall (with interval) and F1. */
+    perClass: NonNullable<EvalReport['perClass']> | null;
+    /** regression: the residual summary (truth − prediction). */
+    residuals: NonNullable<EvalReport['residuals']>['summary'] | null;
+    /** How nulls in the evaluation data were handled (label rows dropped, features imputed). */
+    missingValues: EvalReport['missingValues'] | null;
     notes: string[];
     createdAt: string;
   } | null;
@@ -228,6 +234,9 @@ export function buildModelCard(input: CardInput): ModelCard {
       fairness: evalReport.fairness,
       bootstrap: evalReport.bootstrap ?? null,
       operatingPoints: evalReport.operatingPoints ?? null,
+      perClass: evalReport.perClass ?? null,
+      residuals: evalReport.residuals?.summary ?? null,
+      missingValues: evalReport.missingValues ?? null,
       notes: evalReport.notes ?? [],
       createdAt: evalReport.createdAt,
     };

@@ -1,6 +1,7 @@
 /** Renders a ModelCard as MODEL_CARD.md (Hugging Face front matter + Markdown) and Model Card Toolkit JSON. */
 import { stringify } from 'yaml';
 import type { CardMetric, ModelCard } from './build.js';
+import { taskEvaluationLines, unlabelledLines } from './render-task.js';
 
 const PIPELINE_TAG: Record<ModelCard['task'], string> = {
   binary: 'tabular-classification',
@@ -111,7 +112,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
         card.evaluation && card.evaluation.dataset.md5 === d.md5 ? card.evaluation.dataset.rows : undefined;
       out.push(`| ${d.name} | \`${d.path}\` | \`${d.md5}\` | ${d.rows ?? evalRows ?? '—'} |`);
     }
-    out.push('');
+    out.push('', ...unlabelledLines(ds));
   } else out.push('_No datasets recorded in lineage.json._', '');
   const p = card.training.profile;
   out.push(
@@ -168,6 +169,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
       if (op.forPrecision) out.push(`- precision ≥ ${fmt(op.forPrecision.target)} at ${pt(op.forPrecision)}`);
       if (op.forRecall) out.push(`- recall ≥ ${fmt(op.forRecall.target)} at ${pt(op.forRecall)}`);
     }
+    out.push(...taskEvaluationLines(e));
     if (e.notes.length > 0) out.push('', 'Notes from the evaluation:', ...e.notes.map((n) => `- ${esc(n)}`));
     out.push('', '### Gates', '');
     if (e.gates.length === 0) out.push('_No gates configured._');
@@ -309,6 +311,22 @@ export function modelCardToolkitJson(card: ModelCard): Record<string, unknown> {
         ? { confidence_interval: { lower_bound: String(m.ci.low), upper_bound: String(m.ci.high) } }
         : {}),
     });
+  }
+  for (const c of card.evaluation?.perClass ?? []) {
+    for (const [name, v] of [
+      ['precision', c.precision],
+      ['recall', c.recall],
+      ['f1', c.f1],
+    ] as const) {
+      if (v === null) continue;
+      const ci = name === 'recall' ? c.recallCi : null;
+      metrics.push({
+        type: name,
+        value: String(v),
+        slice: `class = ${c.label}`,
+        ...(ci ? { confidence_interval: { lower_bound: String(ci.low), upper_bound: String(ci.high) } } : {}),
+      });
+    }
   }
   for (const s of card.evaluation?.worstSlices ?? []) {
     for (const [name, v] of Object.entries(s.metrics)) {

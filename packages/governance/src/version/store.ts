@@ -153,7 +153,7 @@ export interface PackageFacts {
   signature: Signature;
   profile: unknown;
   createdAt: string;
-  /** sha256 of weights.bin (what `reproduce` compares). */
+  /** sha256 of weights.bin, or trees.json for trees (what `reproduce` compares). */
   weightsSha256: string;
 }
 
@@ -168,7 +168,8 @@ export async function readPackageFacts(dir: string): Promise<PackageFacts> {
     signature: json('signature.json') as Signature,
     profile: json('profile.json'),
     createdAt: manifest.createdAt,
-    weightsSha256: manifest.files.find((f) => f.path === 'weights.bin')!.sha256,
+    // The fitted parameters: weights.bin of a tfjs model, trees.json of a tree ensemble.
+    weightsSha256: manifest.files.find((f) => f.path === 'weights.bin' || f.path === 'trees.json')!.sha256,
   };
 }
 

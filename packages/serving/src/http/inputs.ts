@@ -126,6 +126,7 @@ export function predictionsJson(p: Predictions, signature: Signature): Record<st
   if (p.task === 'multiclass' && p.probabilities) {
     const k = p.probabilities.length / p.n;
     out.labels = values.map((v) => signature.classes?.[v] ?? v);
+    if (signature.classes) out.classes = signature.classes;
     out.probabilities = values.map((_, i) => Array.from(p.probabilities?.subarray(i * k, (i + 1) * k) ?? []));
   }
   return out;
@@ -421,15 +422,23 @@ export function encodeInferResponse(
   p: Predictions,
   req: OipRequest,
   head: { model_name: string; model_version: string; parameters: Record<string, unknown> },
+  classes: Signature['classes'] = null,
 ): EncodedResponse {
-  const available: { name: string; shape: number[]; data: Float64Array }[] = [
-    { name: 'predictions', shape: [p.n], data: p.values },
-  ];
+  // multiclass: `predictions` is the predicted class index [n] and `probabilities` [n, k] has a column per
+  // class; both name the classes in their parameters. binary: P(positive) [n]; regression: the value [n].
+  const named = p.task === 'multiclass' && classes ? { classes } : null;
+  const available: {
+    name: string;
+    shape: number[];
+    data: Float64Array;
+    parameters: Record<string, unknown> | null;
+  }[] = [{ name: 'predictions', shape: [p.n], data: p.values, parameters: named }];
   if (p.probabilities)
     available.push({
       name: 'probabilities',
       shape: [p.n, p.probabilities.length / Math.max(1, p.n)],
       data: p.probabilities,
+      parameters: named,
     });
   const wanted = req.outputs ?? available.map((a) => ({ name: a.name, binary: req.binaryDefault }));
   const chunks: Buffer[] = [];
@@ -445,10 +454,16 @@ export function encodeInferResponse(
         name: a.name,
         datatype: 'FP64',
         shape: a.shape,
-        parameters: { binary_data_size: buf.length },
+        parameters: { ...a.parameters, binary_data_size: buf.length },
       });
     } else {
-      outputs.push({ name: a.name, datatype: 'FP64', shape: a.shape, data: Array.from(a.data) });
+      outputs.push({
+        name: a.name,
+        datatype: 'FP64',
+        shape: a.shape,
+        ...(a.parameters ? { parameters: a.parameters } : {}),
+        data: Array.from(a.data),
+      });
     }
   }
   const json = Buffer.from(

@@ -6,6 +6,7 @@ import { SlipwayError } from '@slipway/core';
 import type { Predictions, Row, Signature } from '@slipway/training';
 import type { MicroBatchOptions } from '../batcher.js';
 import type { ServingMetrics } from '../metrics.js';
+import { observedValue } from '../prediction-scale.js';
 import { type LoadedSource, ModelSlot } from '../slot.js';
 import { bucketOf, routesToCanary } from './hash.js';
 import { LiveStats } from './stats.js';
@@ -222,8 +223,19 @@ export class Deployment {
     m.inferenceDuration.labels(this.name, variant).observe(ms / 1000);
     if (p) {
       m.predictions.labels(this.name, variant).inc(p.n);
+      const slot =
+        variant === 'stable' ? this.stableSlot : variant === 'canary' ? this.canarySlot : this.shadowSlot;
+      const value = observedValue(slot?.pkg ?? this.stableSlot.pkg);
       const h = m.predictionValue.labels(this.name, variant);
-      for (let i = 0; i < p.values.length; i++) h.observe(p.values[i] as number);
+      for (let i = 0; i < p.values.length; i++) h.observe(value(p.values[i] as number));
+      if (p.task === 'multiclass') {
+        const classes = (slot ?? this.stableSlot).pkg.signature.classes ?? [];
+        const counts = new Map<number, number>();
+        for (let i = 0; i < p.values.length; i++)
+          counts.set(p.values[i] as number, (counts.get(p.values[i] as number) ?? 0) + 1);
+        for (const [c, n] of counts)
+          m.predictedClass.labels(this.name, variant, String(classes[c] ?? c)).inc(n);
+      }
     }
   }
 

@@ -5,9 +5,10 @@ import {
   hashBytes,
   type Lineage,
   lineageSchema,
-  MODEL_PACKAGE_FILES,
   MODEL_PACKAGE_SCHEMA,
   type ModelPackageManifest,
+  modelFamilyOf,
+  modelPackageFiles,
   modelPackageManifestSchema,
   SlipwayError,
   type Task,
@@ -18,6 +19,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../backend.js';
 import { type LoadedModelPackage, SIGNATURE_SCHEMA, type Signature } from '../contract.js';
 import { FEATURES_SCHEMA, type FeaturesJson } from '../features/types.js';
+import { serializeTrees } from '../gbdt/serialize.js';
+import type { TreesJson } from '../gbdt/types.js';
 import { type ModelJson, openModelPackage } from './open.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -63,7 +66,9 @@ export async function serializeModel(
 export interface PackageContents {
   name: string;
   task: Task;
-  model: tf.LayersModel;
+  /** The model: a tfjs layers model, or (tree family) the fitted ensemble. Exactly one of the two. */
+  model?: tf.LayersModel;
+  trees?: TreesJson;
   features: FeaturesJson;
   signature: Signature;
   lineage: Lineage;
@@ -77,18 +82,22 @@ export async function writeModelPackage(
   dir: string,
   contents: PackageContents,
 ): Promise<ModelPackageManifest> {
-  const { json: modelJson, weights } = await serializeModel(contents.model);
-  const bodies: Record<(typeof MODEL_PACKAGE_FILES)[number], string | Uint8Array> = {
-    'model.json': json(modelJson),
-    'weights.bin': weights,
+  const bodies: Record<string, string | Uint8Array> = {};
+  if (contents.trees) bodies['trees.json'] = serializeTrees(contents.trees);
+  else if (contents.model) {
+    const { json: modelJson, weights } = await serializeModel(contents.model);
+    bodies['model.json'] = json(modelJson);
+    bodies['weights.bin'] = weights;
+  } else throw new Error('writeModelPackage: contents need a model or trees');
+  Object.assign(bodies, {
     'features.json': json(contents.features),
     'signature.json': json(contents.signature),
     'lineage.json': json(lineageSchema.parse(contents.lineage)),
     'profile.json': json(contents.profile),
-  };
+  });
   const files: ModelPackageManifest['files'] = [];
-  for (const path of MODEL_PACKAGE_FILES) {
-    const body = bodies[path];
+  for (const path of modelPackageFiles(contents.trees ? 'gbdt' : 'tfjs')) {
+    const body = bodies[path]!;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     await writeFileAtomic(join(dir, path), bytes);
     files.push({ path, sha256: hashBytes(bytes), size: bytes.byteLength });
@@ -158,13 +167,13 @@ export async function verifyModelPackage(
   }
   const manifest = parsed.data;
   const bytes = new Map<string, Buffer>();
-  for (const required of MODEL_PACKAGE_FILES) {
+  for (const required of modelPackageFiles(modelFamilyOf(manifest))) {
     if (!manifest.files.some((f) => f.path === required)) {
       throw new SlipwayError(
         'MODEL_PACKAGE_INCOMPLETE',
         `${join(abs, MANIFEST_FILE)}: does not list ${required}`,
         {
-          hint: 'retrain the model; every package holds model.json, weights.bin, features.json, signature.json, lineage.json and profile.json',
+          hint: 'retrain the model; every package holds its model (model.json + weights.bin, or trees.json), features.json, signature.json, lineage.json and profile.json',
         },
       );
     }
@@ -226,6 +235,17 @@ export async function loadModelPackage(dir: string): Promise<LoadedModelPackage>
         hint: 'retrain the model with this version of Slipway',
       },
     );
+  }
+  if (modelFamilyOf(manifest) === 'gbdt') {
+    return openModelPackage({
+      dir: abs,
+      manifest,
+      signature,
+      lineage: lineage.data,
+      features,
+      profile: read('profile.json'),
+      trees: read('trees.json') as TreesJson,
+    });
   }
   const modelJson = read('model.json') as ModelJson;
   if (!modelJson?.modelTopology || !Array.isArray(modelJson.weightsManifest)) {

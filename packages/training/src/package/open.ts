@@ -9,6 +9,9 @@ import type { LoadedModelPackage, Predictions, Row, Signature } from '../contrac
 import { PackageError } from '../errors.js';
 import { applyFeatures } from '../features/apply.js';
 import type { FeaturesJson } from '../features/types.js';
+import { predictTrees } from '../gbdt/predict.js';
+import { treesProblem } from '../gbdt/serialize.js';
+import type { TreesJson } from '../gbdt/types.js';
 
 /** model.json as written by Slipway (the layout tfjs's own file writer uses). */
 export interface ModelJson {
@@ -26,9 +29,11 @@ export interface PackageParts {
   lineage: Lineage;
   features: FeaturesJson;
   profile: unknown;
-  modelJson: ModelJson;
-  /** The bytes of weights.bin. */
-  weights: ArrayBuffer;
+  /** tfjs packages: model.json and the bytes of weights.bin. */
+  modelJson?: ModelJson;
+  weights?: ArrayBuffer;
+  /** Tree packages: trees.json (then modelJson and weights are absent). */
+  trees?: TreesJson;
 }
 
 /**
@@ -83,9 +88,65 @@ export function predictMatrix(
   return { task: 'multiclass', n: rows, values, probabilities: Float64Array.from(raw) };
 }
 
+/** Shapes tree outputs (P(positive), class probabilities or values) as Predictions. */
+export function predictTreeMatrix(
+  trees: TreesJson,
+  signature: Signature,
+  matrix: Float32Array,
+  rows: number,
+  width: number,
+): Predictions {
+  const out = predictTrees(trees, matrix, rows, width);
+  if (signature.task !== 'multiclass') return { task: signature.task, n: rows, values: out };
+  const k = trees.outputs;
+  const values = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (out[i * k + c]! > out[i * k + best]!) best = c;
+    values[i] = best;
+  }
+  return { task: 'multiclass', n: rows, values, probabilities: out };
+}
+
+function openTreePackage(parts: PackageParts, trees: TreesJson): LoadedModelPackage {
+  const { signature, features } = parts;
+  const problem = treesProblem(trees, features.width);
+  const units = signature.task === 'multiclass' ? (signature.classes?.length ?? 0) : 1;
+  if (problem || trees.outputs !== units) {
+    throw new PackageError(
+      'MODEL_PACKAGE_CORRUPT',
+      `${parts.dir}/trees.json: ${problem ?? `has ${trees.outputs} output(s); signature.json needs ${units}`}`,
+      { hint: 'the package is damaged or was written by an incompatible version; retrain it' },
+    );
+  }
+  const predict = (input: Table | Row[], source: string): Predictions => {
+    const { matrix, rows, width } = applyFeatures(features, input, { source });
+    return predictTreeMatrix(trees, signature, matrix, rows, width);
+  };
+  return {
+    dir: parts.dir,
+    manifest: parts.manifest,
+    signature,
+    lineage: parts.lineage,
+    features,
+    profile: parts.profile,
+    trees,
+    hash: parts.manifest.hash,
+    async predictTable(table: Table) {
+      return predict(table, 'input table');
+    },
+    async predictRows(rows: Row[]) {
+      return predict(rows, 'input rows');
+    },
+    dispose() {},
+  };
+}
+
 export async function openModelPackage(parts: PackageParts): Promise<LoadedModelPackage> {
+  if (parts.trees) return openTreePackage(parts, parts.trees);
   let model: tf.LayersModel | null;
   try {
+    if (!parts.modelJson || !parts.weights) throw new Error('model.json and weights.bin are required');
     model = await modelFromParts(parts.modelJson, parts.weights);
   } catch (err) {
     throw new PackageError(

@@ -11,6 +11,11 @@ export const dataSection = z.strictObject({
   monitor: z.record(z.string(), datasetPath).default({}),
   /** The column the model predicts. */
   label: z.string().min(1),
+  /**
+   * Rows whose label is null: 'drop' leaves them out of training and evaluation and reports how many
+   * (lineage, eval report, model card); 'error' stops and names the first such row.
+   */
+  missingLabel: z.enum(['drop', 'error']).default('drop'),
   /** A unique row id, used to join labels that arrive later. */
   id: z.string().optional(),
   /** Schema produced by `slipway data schema infer`, checked on every PR. */
