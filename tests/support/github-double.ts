@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import YAML from 'yaml';
+import { type GitHttpRequest, gitHttpPath, serveGitHttp } from './git-http.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -189,6 +190,9 @@ export class GitHubDouble {
   readonly issues: StoredIssue[] = [];
   /** A bare repository standing in for the GitHub remote (pull requests are checked against it). */
   gitRemote: string | null = null;
+  /** Serve `gitRemote` over git's smart HTTP at `<url>/<owner>/<repo>` (clone, fetch, push with a token). */
+  serveGit = false;
+  readonly gitRequests: GitHttpRequest[] = [];
   private nextId = 1000;
   private nextNumber = 100;
   private server: Server | null = null;
@@ -264,6 +268,21 @@ export class GitHubDouble {
 
   private async handle(s: Spec, req: IncomingMessage, res: ServerResponse): Promise<unknown> {
     const url = new URL(req.url ?? '/', this.url);
+    const gitPath = this.serveGit && this.gitRemote ? gitHttpPath(url.pathname, this.owner, this.repo) : null;
+    if (gitPath) {
+      return serveGitHttp({
+        req,
+        res,
+        url,
+        subPath: gitPath,
+        bareRepo: this.gitRemote!,
+        mayWrite: (token) => {
+          const who = token ? this.tokens.get(token) : undefined;
+          return Boolean(who && !who.readOnly);
+        },
+        log: this.gitRequests,
+      });
+    }
     const method = (req.method ?? 'GET').toLowerCase();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
