@@ -62,7 +62,14 @@ const main = await build({
   metafile: true,
 });
 
-// Which runtime packages main.js imports, and the exact version installed for its importer.
+// Which runtime packages main.js imports, and the exact version installed for its importer. The inputs list
+// every module of the graph, tree-shaken ones included; only what survives in main.js gets installed.
+const kept = new Set(
+  Object.values(main.metafile.outputs)
+    .flatMap((out) => out.imports)
+    .filter((imp) => imp.external && imp.kind !== 'dynamic-import')
+    .map((imp) => packageName(imp.path)),
+);
 const runtime = {};
 for (const [input, info] of Object.entries(main.metafile.inputs)) {
   for (const imp of info.imports) {
@@ -70,6 +77,7 @@ for (const [input, info] of Object.entries(main.metafile.inputs)) {
     // A dynamic import() is an optional peer (tfjs-node): tried at run time, never installed for it.
     if (imp.kind === 'dynamic-import') continue;
     const pkg = packageName(imp.path);
+    if (!kept.has(pkg)) continue;
     const version = versionFrom(join(actionDir, input), pkg);
     if (runtime[pkg] && runtime[pkg] !== version) {
       throw new Error(`${pkg}: two versions imported (${runtime[pkg]} and ${version}); align them`);
