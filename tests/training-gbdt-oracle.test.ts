@@ -5,8 +5,8 @@
  * data with < 255 distinct values per column must agree to float precision (same bins, same splits,
  * same leaf values); full runs must reach the same quality.
  *
- * TreeSHAP against shap's TreeExplainer runs when a Python with `shap` is given in SLIPWAY_SHAP_PYTHON
- * (shap is not pinned in the interop venv; e.g. `.venv-bench-trees/bin/pip install shap`).
+ * TreeSHAP is checked against shap's TreeExplainer (pinned in .venv-interop by
+ * scripts/interop-requirements-explain.txt).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -298,8 +298,8 @@ describe('gbdt vs scikit-learn HistGradientBoosting', () => {
     expect(Math.abs(rmse(a.out) / rmse(b.raw!) - 1)).toBeLessThan(0.03);
   });
 
-  const { SLIPWAY_SHAP_PYTHON: shapPython } = process.env;
-  it.skipIf(!shapPython)('TreeSHAP equals shap.TreeExplainer (path-dependent) per output', async () => {
+  const shapPython = PY;
+  it('TreeSHAP equals shap.TreeExplainer (path-dependent) per output', async () => {
     const d = synthetic(800, null);
     const y3 = Float32Array.from(d.y, (v, i) => (v === 0 ? 0 : d.x[i * d.width + 3]! > 0 ? 1 : 2));
     const rows = split(d.n, 1).train;
@@ -346,7 +346,7 @@ json.dump(out, sys.stdout)
       const file = join(work, 'shap.json');
       writeFileSync(file, JSON.stringify({ x: Array.from(d.x), width: d.width, trees }));
       const ref = JSON.parse(
-        execFileSync(shapPython!, [script, file], { encoding: 'utf8', maxBuffer: 1 << 28 }),
+        execFileSync(shapPython, [script, file], { encoding: 'utf8', maxBuffer: 1 << 28 }),
       ) as {
         values: number[];
         expected: number;
