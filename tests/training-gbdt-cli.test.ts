@@ -39,7 +39,13 @@ describe('slipway train / predict / serve with gradient-boosted trees', () => {
     dirs.push(p.dir);
     const trained = await cli('train', '--cwd', p.dir, '--json');
     expect(trained.code, trained.stderr).toBe(0);
-    const { packageDir } = JSON.parse(trained.stdout) as { packageDir: string };
+    const { packageDir, backend } = JSON.parse(trained.stdout) as { packageDir: string; backend: string };
+    // Trees never touch tfjs: the result and the lineage name what really trained them.
+    expect(backend).toBe('typescript');
+    const lineage = JSON.parse(await readFile(join(packageDir, 'lineage.json'), 'utf8')) as {
+      backend: string;
+    };
+    expect(lineage.backend).toBe('typescript');
     const manifest = JSON.parse(await readFile(join(packageDir, 'manifest.json'), 'utf8')) as {
       files: { path: string }[];
     };

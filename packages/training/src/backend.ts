@@ -19,6 +19,9 @@ export interface BackendChoice {
   note?: string;
 }
 
+/** What a model was trained on: a tfjs backend, or plain TypeScript on the CPU for gradient-boosted trees. */
+export type TrainedOn = BackendChoice | { name: 'typescript'; note?: string };
+
 export interface BackendAvailability {
   name: ConcreteBackend;
   package: string;

@@ -8,6 +8,7 @@ export {
   currentBackend,
   ensureBackend,
   selectBackend,
+  type TrainedOn,
 } from './backend.js';
 export { LOCK_FILE, type LockFile, readLock, type TrainInputs, type TrainLockEntry } from './cache.js';
 export * from './contract.js';

@@ -24,7 +24,7 @@ import {
 } from '@slipway/core';
 import { dataDigest, describeDataset, profileTable, readTable } from '@slipway/data';
 import type { MetricPoint, Store } from '@slipway/tracking';
-import { type BackendChoice, selectBackend } from './backend.js';
+import { selectBackend, type TrainedOn } from './backend.js';
 import { inputsHash, readLock, type TrainInputs, writeTrainEntry } from './cache.js';
 import { SIGNATURE_SCHEMA, type Signature } from './contract.js';
 import { applyFeatures } from './features/apply.js';
@@ -60,7 +60,7 @@ export interface TrainResult {
   runId: string | null;
   metrics: Record<string, number>;
   /** The backend that ran (or would have run) and any note about it. */
-  backend: BackendChoice;
+  backend: TrainedOn;
   /** Training throughput (0 when cached). */
   samplesPerSecond: number;
 }
@@ -152,7 +152,7 @@ function flatParams(loaded: LoadedConfig): Record<string, string | number | bool
 async function cachedResult(
   root: string,
   inputs: TrainInputs,
-  backend: BackendChoice,
+  backend: TrainedOn,
   progress: Progress,
 ): Promise<TrainResult | null> {
   const entry = (await readLock(root)).stages.train;
@@ -206,7 +206,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, root } = loaded;
   const progress = options.progress ?? silentProgress;
   const startedAt = new Date();
-  const backend = await selectBackend(options.backend ?? config.training.backend);
+  // Trees train in our own TypeScript, never on tfjs: no backend to start, and the lineage says so.
+  const backend: TrainedOn =
+    config.model.type === 'gbdt'
+      ? { name: 'typescript' }
+      : await selectBackend(options.backend ?? config.training.backend);
   if (backend.note) progress.line(`backend: ${backend.note}`);
 
   const trainPath = resolveProjectPath(root, config.data.train);
