@@ -3,8 +3,8 @@ import { SlipwayError } from '@slipway/core';
 import type { RolloutEvent } from './rollout/controller.js';
 
 interface AuditRecordLike {
-  event: 'rollout' | 'rollback';
-  outcome: 'ok' | 'failed';
+  event: 'rollout' | 'rollback' | 'package-code';
+  outcome: 'ok' | 'failed' | 'allowed';
   actor: string | null;
   model: string;
   version: string | null;

@@ -12,6 +12,7 @@ export {
   vectorCondition,
 } from './manifests.js';
 export { METRIC_NAMES, ServingMetrics } from './metrics.js';
+export { allowAuditedPackageCode, type PackageCodeOptIn, packageCodeWarning } from './package-code.js';
 export { PredictionLog, type PredictionLogEntry } from './prediction-log.js';
 export {
   type AnalysisPhase,

@@ -17,4 +17,10 @@ export {
   predictMatrix,
   predictTreeMatrix,
 } from './package/open.js';
+export {
+  allowPackageCode,
+  disallowPackageCode,
+  type PackageCodeHandler,
+  type PackageCodeUse,
+} from './package-code.js';
 export { registerTransform } from './registry.js';

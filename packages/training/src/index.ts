@@ -32,6 +32,7 @@ export { buildModel } from './model.js';
 export {
   loadModelPackage,
   MANIFEST_FILE,
+  type PackageKeyOptions,
   packageHash,
   serializeModel,
   verifyModelPackage,
@@ -45,6 +46,21 @@ export {
   predictMatrix,
   predictTreeMatrix,
 } from './package/open.js';
+export {
+  keyIdOf,
+  type PackageSignature,
+  SIGNING_KEY_ENV,
+  signingKeyFromEnv,
+  signManifest,
+  verifySignature,
+} from './package/signing.js';
+export {
+  allowPackageCode,
+  disallowPackageCode,
+  type PackageCodeHandler,
+  type PackageCodeUse,
+  packageCodeAllowed,
+} from './package-code.js';
 export {
   type PredictBatchOptions,
   type PredictBatchResult,

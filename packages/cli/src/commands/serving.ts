@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { configSchema, loadConfig, type SlipwayConfig, SlipwayError, writeFileAtomic } from '@slipway/core';
 import {
+  allowAuditedPackageCode,
   auditEvents,
   buildManifests,
   createLoader,
@@ -153,6 +154,11 @@ export const servingCommands: Command[] = [
         description: 'port (default serving.port; 0 picks a free one)',
       },
       'no-batching': { type: 'boolean', description: 'turn micro-batching off' },
+      'allow-package-code': {
+        type: 'boolean',
+        description:
+          'run custom-transform code bundled in packages whose transform this process has not registered (warned and audited; default: refused)',
+      },
     },
     async run(ctx) {
       const { config, serving, root } = await projectConfig(ctx);
@@ -179,14 +185,33 @@ export const servingCommands: Command[] = [
       });
       let onEvent: ((e: RolloutEvent) => Promise<void>) | undefined;
       const warn = (msg: string) => process.stderr.write(`slipway serve: ${msg}\n`);
+      const allowCode = ctx.flags['allow-package-code'] === true || cfg.allowPackageCode;
+      const keyEnv = config?.governance.auditKeyEnv ?? 'SLIPWAY_AUDIT_KEY';
+      let sink: unknown = null;
+      let sinkProblem = '';
       try {
         const g = await governance();
         const { openStore } = await import('@slipway/tracking');
-        const sink = g.storeAuditSink(await openStore(projectTrackingUri(config), { cwd: root }));
-        const keyEnv = config?.governance.auditKeyEnv ?? 'SLIPWAY_AUDIT_KEY';
+        sink = g.storeAuditSink(await openStore(projectTrackingUri(config), { cwd: root }));
         onEvent = await auditEvents(sink, { key: process.env[keyEnv] ?? null });
       } catch (err) {
-        warn(`rollout events are not audited: ${(err as Error).message}`);
+        sinkProblem = (err as Error).message;
+        warn(`rollout events are not audited: ${sinkProblem}`);
+      }
+      if (allowCode) {
+        if (!sink) {
+          throw new SlipwayError(
+            'PACKAGE_CODE_NOT_AUDITED',
+            `--allow-package-code needs the audit log, which cannot be opened (${sinkProblem})`,
+            { hint: 'run in a project whose tracking store is writable, or register the transforms instead' },
+          );
+        }
+        await allowAuditedPackageCode({
+          sink,
+          key: process.env[keyEnv] ?? null,
+          warn,
+          actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? null,
+        });
       }
       const token = process.env[cfg.adminTokenEnv];
       const server = await startServer({

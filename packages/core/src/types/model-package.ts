@@ -48,6 +48,18 @@ export const modelPackageManifestSchema = z.object({
     z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.int().min(0) }),
   ),
   createdAt: z.iso.datetime(),
+  /**
+   * The trainer's keyed MAC over name, task, hash and createdAt (HMAC-SHA256 with the signing key): the
+   * hash proves the files belong together, the signature proves who wrote them. Absent when unsigned.
+   */
+  signature: z
+    .strictObject({
+      alg: z.literal('hmac-sha256'),
+      /** First 16 hex digits of sha256 of the key, to tell which key signed it. */
+      keyId: z.string().regex(/^[0-9a-f]{16}$/),
+      mac: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
 });
 
 export type ModelPackageManifest = z.infer<typeof modelPackageManifestSchema>;

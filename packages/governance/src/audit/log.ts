@@ -19,7 +19,9 @@ export type AuditEvent =
   | 'promote'
   | 'rollout'
   | 'rollback'
-  | 'drift';
+  | 'drift'
+  /** A package's bundled custom-transform code was admitted (`--allow-package-code`). */
+  | 'package-code';
 
 export interface AuditRecord {
   event: AuditEvent;

@@ -6,7 +6,7 @@
 import type { Table } from '@slipway/data';
 import type { Row } from '../contract.js';
 import { PackageError } from '../errors.js';
-import { getTransform } from '../registry.js';
+import { isAdmitted, packageCodeRefused, registeredFor } from '../package-code.js';
 import { type CustomTransform, FEATURES_SCHEMA, type FeaturesJson, type FittedFeature } from './types.js';
 import {
   bucketOf,
@@ -40,20 +40,17 @@ export interface ApplyOptions {
 const compiled = new Map<string, CustomTransform>();
 
 /**
- * The function for a custom feature: the registered one when its code is the bundled code, else the
- * bundled code itself. A registered function whose code changed since training is refused: applying it
- * would silently differ from what the model was trained with.
+ * The function for a custom feature: the registered one when its code is the trained code; the bundled
+ * code only when an opted-in load admitted it (package-code.ts). Anything else is refused: a package is
+ * data, and its code does not run by default.
  */
-export function resolveCustom(feature: Extract<FittedFeature, { transform: 'custom' }>): CustomTransform {
-  const registered = getTransform(feature.customName);
-  if (registered) {
-    if (registered.toString() === feature.source) return registered;
-    throw new PackageError(
-      'CUSTOM_TRANSFORM_CHANGED',
-      `custom transform "${feature.customName}" (feature "${feature.name}") is registered with different code than the model was trained with`,
-      { hint: 'retrain the model, or register the exact function the package was trained with' },
-    );
-  }
+export function resolveCustom(
+  feature: Extract<FittedFeature, { transform: 'custom' }>,
+  where = 'features.json',
+): CustomTransform {
+  const registered = registeredFor(feature);
+  if (registered) return registered;
+  if (!isAdmitted(feature.source)) throw packageCodeRefused(feature, where);
   const cached = compiled.get(feature.source);
   if (cached) return cached;
   let fn: unknown;
@@ -240,7 +237,7 @@ function writeFeature(
       }
       break;
     case 'custom': {
-      const fn = resolveCustom(f);
+      const fn = resolveCustom(f, label);
       for (let i = 0; i < rows; i++) {
         let raw = get(i);
         if (raw === null || (typeof raw === 'number' && Number.isNaN(raw))) {

@@ -2,6 +2,7 @@ import type { FeatureSpec } from '@slipway/core';
 import type { Column, Table } from '@slipway/data';
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../contract.js';
+import { admitPackageCode, allowPackageCode, disallowPackageCode } from '../package-code.js';
 import { registerTransform, unregisterTransform } from '../registry.js';
 import { applyFeatures } from './apply.js';
 import { fitFeatures } from './fit.js';
@@ -138,7 +139,7 @@ describe('fitFeatures', () => {
     expect(matrix[1]).toBeCloseTo(0, 6);
   });
 
-  it('applies bit for bit the same from a table, from rows and after a JSON round trip', () => {
+  it('applies bit for bit the same from a table, from rows and after a JSON round trip', async () => {
     registerTransform('bitsSquare', (v) =>
       typeof v === 'number' ? [v * v, Math.sqrt(Math.abs(v))] : [0, 0],
     );
@@ -179,10 +180,20 @@ describe('fitFeatures', () => {
     const served = JSON.parse(JSON.stringify(fitted)) as FeaturesJson;
     const fromRows = applyFeatures(served, JSON.parse(JSON.stringify(tableToRows(table))) as Row[]).matrix;
     expect(Buffer.from(bytes(fromRows)).equals(Buffer.from(bytes(training)))).toBe(true);
-    // The bundled source is used when nothing is registered under the name (a fresh server).
+    // Nothing registered under the name (a fresh server): the bundled source is refused by default…
     unregisterTransform('bitsSquare');
-    const bundled = applyFeatures(served, table).matrix;
-    expect(Buffer.from(bytes(bundled)).equals(Buffer.from(bytes(training)))).toBe(true);
+    expect(() => applyFeatures(served, table)).toThrow(
+      expect.objectContaining({ code: 'PACKAGE_CODE_REFUSED' }),
+    );
+    // …and used, bit for bit, once an opted-in load admitted it.
+    allowPackageCode(() => {});
+    try {
+      await admitPackageCode(served, { dir: 'mem', packageHash: 'h' });
+      const bundled = applyFeatures(served, table).matrix;
+      expect(Buffer.from(bytes(bundled)).equals(Buffer.from(bytes(training)))).toBe(true);
+    } finally {
+      disallowPackageCode();
+    }
   });
 
   it('imputes missing values with the fitted value, or names the column and row count', () => {

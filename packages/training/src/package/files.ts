@@ -22,6 +22,7 @@ import { FEATURES_SCHEMA, type FeaturesJson } from '../features/types.js';
 import { serializeTrees } from '../gbdt/serialize.js';
 import type { TreesJson } from '../gbdt/types.js';
 import { type ModelJson, openModelPackage } from './open.js';
+import { signingKeyFromEnv, signManifest, verifySignature } from './signing.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -77,11 +78,21 @@ export interface PackageContents {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Writes every file of the package into `dir` (atomically, file by file) and then its manifest. */
+export interface PackageKeyOptions {
+  /** Signing key; default SLIPWAY_SIGNING_KEY. `null`: no key (write unsigned / verify integrity only). */
+  signingKey?: string | null;
+}
+
+/**
+ * Writes every file of the package into `dir` (atomically, file by file) and then its manifest, signed
+ * when a signing key is set.
+ */
 export async function writeModelPackage(
   dir: string,
   contents: PackageContents,
+  options: PackageKeyOptions = {},
 ): Promise<ModelPackageManifest> {
+  const key = options.signingKey === undefined ? signingKeyFromEnv() : options.signingKey;
   const bodies: Record<string, string | Uint8Array> = {};
   if (contents.trees) bodies['trees.json'] = serializeTrees(contents.trees);
   else if (contents.model) {
@@ -110,6 +121,7 @@ export async function writeModelPackage(
     files,
     createdAt: new Date().toISOString(),
   };
+  if (key) manifest.signature = signManifest(manifest, key);
   await writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
   return manifest;
 }
@@ -143,11 +155,20 @@ function parseJson(dir: string, path: string, bytes: Buffer): unknown {
   }
 }
 
-/** Reads manifest.json and verifies every file against it; returns the verified bytes by path. */
+/**
+ * Reads manifest.json and verifies every file against it and, when a signing key is set, the trainer's
+ * signature; returns the verified bytes by path.
+ */
 export async function verifyModelPackage(
   dir: string,
-): Promise<{ manifest: ModelPackageManifest; bytes: Map<string, Buffer> }> {
+  options: PackageKeyOptions = {},
+): Promise<{
+  manifest: ModelPackageManifest;
+  bytes: Map<string, Buffer>;
+  signature: 'verified' | 'unverified';
+}> {
   const abs = resolve(dir);
+  const key = options.signingKey === undefined ? signingKeyFromEnv() : options.signingKey;
   try {
     if (!(await stat(abs)).isDirectory()) throw new Error('not a directory');
   } catch {
@@ -198,13 +219,20 @@ export async function verifyModelPackage(
       { hint: 'the manifest was edited; retrain the model' },
     );
   }
-  return { manifest, bytes };
+  const signature = verifySignature(manifest, key, join(abs, MANIFEST_FILE));
+  return { manifest, bytes, signature };
 }
 
-/** Loads a model package from disk after verifying its content hash; ready to predict. */
-export async function loadModelPackage(dir: string): Promise<LoadedModelPackage> {
+/**
+ * Loads a model package from disk after verifying its content hash and (with a signing key) its
+ * signature; ready to predict. Custom-transform code bundled in it runs only as package-code.ts allows.
+ */
+export async function loadModelPackage(
+  dir: string,
+  options: PackageKeyOptions = {},
+): Promise<LoadedModelPackage> {
   const abs = resolve(dir);
-  const { manifest, bytes } = await verifyModelPackage(abs);
+  const { manifest, bytes } = await verifyModelPackage(abs, options);
   const read = (path: string) => parseJson(abs, path, bytes.get(path)!);
   const signature = read('signature.json') as Signature;
   if (signature?.schema !== SIGNATURE_SCHEMA) {

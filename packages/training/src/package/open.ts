@@ -12,6 +12,7 @@ import type { FeaturesJson } from '../features/types.js';
 import { predictTrees } from '../gbdt/predict.js';
 import { treesProblem } from '../gbdt/serialize.js';
 import type { TreesJson } from '../gbdt/types.js';
+import { admitPackageCode } from '../package-code.js';
 
 /** model.json as written by Slipway (the layout tfjs's own file writer uses). */
 export interface ModelJson {
@@ -143,6 +144,8 @@ function openTreePackage(parts: PackageParts, trees: TreesJson): LoadedModelPack
 }
 
 export async function openModelPackage(parts: PackageParts): Promise<LoadedModelPackage> {
+  // Before anything else: a package whose custom code this host neither registered nor admitted is refused.
+  await admitPackageCode(parts.features, { dir: parts.dir, packageHash: parts.manifest.hash });
   if (parts.trees) return openTreePackage(parts, parts.trees);
   let model: tf.LayersModel | null;
   try {

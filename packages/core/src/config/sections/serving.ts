@@ -87,6 +87,11 @@ const servingShape = z.strictObject({
   stickyHeader: z.string().default('x-slipway-key'),
   /** Environment variable holding the admin bearer token (the admin API is off without it). */
   adminTokenEnv: z.string().default('SLIPWAY_ADMIN_TOKEN'),
+  /**
+   * Run custom-transform code bundled in a package's features.json when this process has not registered
+   * the transform. Off: a package is data. On: every such load prints a warning and is audited.
+   */
+  allowPackageCode: z.boolean().default(false),
   /** Rollout state (survives restarts), relative to the project root. */
   stateDir: z.string().default('.slipway/serving'),
   predictionLog: predictionLog.default({ path: '.slipway/serving/predictions.jsonl', sampleRate: 0.05 }),
