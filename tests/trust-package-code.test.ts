@@ -13,7 +13,13 @@ import { promisify } from 'node:util';
 import { hashBytes, type ModelPackageManifest } from '@slipway/core';
 import { storeAuditSink } from '@slipway/governance';
 import { openStore } from '@slipway/tracking';
-import { packageHash, registerTransform, train, unregisterTransform } from '@slipway/training';
+import {
+  packageHash,
+  registerTransform,
+  SIGNING_KEY_ENV,
+  train,
+  unregisterTransform,
+} from '@slipway/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../packages/training/src/project.fixture.js';
 
@@ -38,14 +44,14 @@ async function trainPackage(out: string, signingKey: string | null): Promise<voi
       model: { task: 'binary', type: 'gbdt', gbdt: { iterations: 3, minSamplesLeaf: 5 } },
     },
   });
-  const before = process.env.SLIPWAY_SIGNING_KEY;
-  if (signingKey) process.env.SLIPWAY_SIGNING_KEY = signingKey;
-  else delete process.env.SLIPWAY_SIGNING_KEY;
+  const before = process.env[SIGNING_KEY_ENV];
+  if (signingKey) process.env[SIGNING_KEY_ENV] = signingKey;
+  else delete process.env[SIGNING_KEY_ENV];
   try {
     await train({ loaded: await p.load(), outDir: out });
   } finally {
-    if (before === undefined) delete process.env.SLIPWAY_SIGNING_KEY;
-    else process.env.SLIPWAY_SIGNING_KEY = before;
+    if (before === undefined) delete process.env[SIGNING_KEY_ENV];
+    else process.env[SIGNING_KEY_ENV] = before;
     unregisterTransform('band');
     await rm(p.dir, { recursive: true, force: true });
   }

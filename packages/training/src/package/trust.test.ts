@@ -8,7 +8,7 @@ import { makeProject } from '../project.fixture.js';
 import { registerTransform, unregisterTransform } from '../registry.js';
 import { train } from '../train.js';
 import { loadModelPackage, packageHash, verifyModelPackage } from './files.js';
-import { keyIdOf } from './signing.js';
+import { keyIdOf, SIGNING_KEY_ENV } from './signing.js';
 
 const KEY = 'k'.repeat(20);
 const OTHER = 'o'.repeat(20);
@@ -26,14 +26,14 @@ async function trainedWithCustom(signingKey: string | null): Promise<string> {
       model: { task: 'binary', type: 'gbdt', gbdt: { iterations: 3, minSamplesLeaf: 5 } },
     },
   });
-  const before = process.env.SLIPWAY_SIGNING_KEY;
-  if (signingKey) process.env.SLIPWAY_SIGNING_KEY = signingKey;
-  else delete process.env.SLIPWAY_SIGNING_KEY;
+  const before = process.env[SIGNING_KEY_ENV];
+  if (signingKey) process.env[SIGNING_KEY_ENV] = signingKey;
+  else delete process.env[SIGNING_KEY_ENV];
   try {
     return (await train({ loaded: await p.load() })).packageDir;
   } finally {
-    if (before === undefined) delete process.env.SLIPWAY_SIGNING_KEY;
-    else process.env.SLIPWAY_SIGNING_KEY = before;
+    if (before === undefined) delete process.env[SIGNING_KEY_ENV];
+    else process.env[SIGNING_KEY_ENV] = before;
     unregisterTransform('band');
   }
 }
@@ -156,17 +156,17 @@ describe('a model package is data', () => {
   it('reads the key from SLIPWAY_SIGNING_KEY and refuses a short one', async () => {
     const dir = await trainedWithCustom(KEY);
     registerTransform('band', band);
-    const before = process.env.SLIPWAY_SIGNING_KEY;
+    const before = process.env[SIGNING_KEY_ENV];
     try {
-      process.env.SLIPWAY_SIGNING_KEY = OTHER;
+      process.env[SIGNING_KEY_ENV] = OTHER;
       await expect(loadModelPackage(dir)).rejects.toMatchObject({ code: 'PACKAGE_SIGNATURE_INVALID' });
-      process.env.SLIPWAY_SIGNING_KEY = 'short';
+      process.env[SIGNING_KEY_ENV] = 'short';
       await expect(loadModelPackage(dir)).rejects.toMatchObject({ code: 'SIGNING_KEY_WEAK' });
-      process.env.SLIPWAY_SIGNING_KEY = KEY;
+      process.env[SIGNING_KEY_ENV] = KEY;
       await expect(loadModelPackage(dir)).resolves.toMatchObject({ hash: expect.any(String) });
     } finally {
-      if (before === undefined) delete process.env.SLIPWAY_SIGNING_KEY;
-      else process.env.SLIPWAY_SIGNING_KEY = before;
+      if (before === undefined) delete process.env[SIGNING_KEY_ENV];
+      else process.env[SIGNING_KEY_ENV] = before;
     }
   });
 });
