@@ -4,7 +4,7 @@
  * GitHub API double that validates every request and response against GitHub's OpenAPI description.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inferSchema } from '@slipway/data';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -648,6 +648,13 @@ describe('retraining proposal (continuous training)', () => {
           },
         }).trim();
       execFileSync('git', ['init', '--quiet', '--bare', remote]);
+      // The training data is the project's versioned data: what a proposal may change by default.
+      const config = await readFile(join(dir, 'slipway.config.ts'), 'utf8');
+      await writeFile(
+        join(dir, 'slipway.config.ts'),
+        config.replace("id: 'id' }", "id: 'id', versioned: ['data/train.csv'] }"),
+      );
+      git('commit', '--quiet', '-am', 'version the training data');
       git('remote', 'add', 'origin', remote);
       git('push', '--quiet', 'origin', 'main');
       double.gitRemote = remote;
@@ -685,7 +692,9 @@ describe('retraining proposal (continuous training)', () => {
         });
       const empty = await propose();
       expect(empty.code).toBe(1);
-      expect(empty.stdout).toContain('nothing changed under .: there is no change to propose');
+      expect(empty.stdout).toContain(
+        'nothing changed under data/train.csv, data/train.csv.dvc, slipway.lock: there is no change to propose',
+      );
       expect(empty.stdout + empty.stderr).not.toMatch(/\n\s+at /);
       expect(double.pulls()).toEqual([]);
 
@@ -695,8 +704,24 @@ describe('retraining proposal (continuous training)', () => {
         join(dir, 'data/train.csv'),
         `${(await readFile(join(dir, 'data/train.csv'), 'utf8')).trimEnd()}\n${fresh.join('\n')}\n`,
       );
+      // Issue 20, case 5: the data step also unpacked a workflow, a build output and a symlink.
+      await mkdir(join(dir, '.github/workflows'), { recursive: true });
+      await writeFile(join(dir, '.github/workflows/x.yml'), 'on: push\njobs: {}\n');
+      await mkdir(join(dir, 'build'), { recursive: true });
+      await writeFile(join(dir, 'build/out.js'), 'console.log(1)\n');
+      await symlink('/etc/passwd', join(dir, 'data/leak'));
+      const broad = await propose({ paths: '.' });
+      expect(broad.code).toBe(1);
+      expect(broad.stdout).toContain('path(s) that can run code once merged');
+      expect(broad.stdout).toContain('.github/workflows/x.yml (under .github/)');
+      expect(broad.stdout).toContain('data/leak (a symlink)');
+      expect(double.pulls()).toEqual([]);
+      expect(inRemote('for-each-ref', '--format=%(refname)', 'refs/heads')).toBe('refs/heads/main');
       const first = await propose();
       expect(first.code, first.stdout + first.stderr).toBe(0);
+      await rm(join(dir, '.github'), { recursive: true });
+      await rm(join(dir, 'build'), { recursive: true });
+      await rm(join(dir, 'data/leak'));
       expect(first.outputs.action).toBe('created');
       const branch = 'slipway/retrain-delay-mini';
       expect(first.outputs.branch).toBe(branch);

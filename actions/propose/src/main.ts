@@ -9,6 +9,7 @@ import { readEvalReport, renderMarkdown } from '@slipway/eval';
 import {
   appendJobSummary,
   commitToBranch,
+  defaultProposalPaths,
   formatActionError,
   GitHubClient,
   loadActionProject,
@@ -18,7 +19,13 @@ import {
 } from '@slipway/github';
 
 async function run(): Promise<void> {
-  const { workspace, cwd, token, modelName: name } = await loadActionProject({ getInput: core.getInput });
+  const {
+    workspace,
+    cwd,
+    token,
+    loaded,
+    modelName: name,
+  } = await loadActionProject({ getInput: core.getInput });
   const context = readActionContext();
   const report = await readEvalReport(resolve(workspace, core.getInput('report', { required: true })));
   const dispatchInputs = (context.payload.inputs ?? {}) as Record<string, unknown>;
@@ -35,9 +42,17 @@ async function run(): Promise<void> {
     reportMarkdown: renderMarkdown(report, { title: 'Candidate evaluation' }),
     runUrl: context.runUrl,
   });
+  // Nothing listed: only the versioned data, its .dvc files and slipway.lock are proposed.
+  const listed = core.getMultilineInput('paths');
+  const paths =
+    listed.length > 0
+      ? listed
+      : defaultProposalPaths({ root: loaded.root, cwd, versioned: loaded.config.data.versioned });
+  core.info(`proposing changes under: ${paths.join(', ')}`);
   const pushed = await commitToBranch({
     cwd,
-    paths: core.getMultilineInput('paths'),
+    paths,
+    skipMissing: listed.length === 0,
     branch,
     message: proposal.commitMessage,
     token,

@@ -3,16 +3,26 @@
  * commit on top of HEAD and pushes it to a branch of its own, without touching HEAD, the index or the
  * working tree. The branch belongs to the bot: it is replaced on every proposal, but never when someone
  * else has pushed to it, since that would throw their work away.
+ *
+ * What is proposed runs with the repository's secrets once merged (or, with a PR token, as soon as the
+ * PR pipeline starts), so a change under `.github/`, a symlink or a submodule is refused unless the
+ * caller listed that very path: a data command that unpacks a workflow file cannot slip it in.
  */
-import { relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
 import { SlipwayError } from '@slipway/core';
 import { gitAuthEnv, gitRunner, IDENTITY, withTempIndex } from './git.js';
 
 export interface CommitToBranchOptions {
   /** A directory inside the git checkout. */
   cwd: string;
-  /** Paths (relative to cwd) whose changes are committed, new files included; ignored files never are. */
+  /**
+   * Paths (relative to cwd) whose changes are committed, new files included; ignored files never are.
+   * Changes under `.github/`, symlinks and submodules inside them are refused unless listed themselves.
+   */
   paths: string[];
+  /** Leave out listed paths that neither exist nor are tracked (the default scope names optional files). */
+  skipMissing?: boolean;
   branch: string;
   message: string;
   /** Remote name or URL; default `origin`. */
@@ -46,6 +56,7 @@ export async function commitToBranch(o: CommitToBranchOptions): Promise<CommitTo
   const root = (await git(['rev-parse', '--show-toplevel'])).stdout.trim();
   const parent = (await git(['rev-parse', 'HEAD'])).stdout.trim();
   const pathspecs = o.paths.length > 0 ? o.paths : ['.'];
+  const named: string[] = [];
   for (const p of pathspecs) {
     const rel = relative(root, resolve(o.cwd, p));
     if (rel.startsWith('..')) {
@@ -53,16 +64,35 @@ export async function commitToBranch(o: CommitToBranchOptions): Promise<CommitTo
         hint: 'list paths inside the checkout',
       });
     }
+    named.push(rel.split(sep).join('/'));
   }
-  const { tree, files } = await withTempIndex(async (env) => {
+  const { tree, files, entries } = await withTempIndex(async (env) => {
     await git(['read-tree', 'HEAD'], { env });
-    await git(['add', '--all', '--', ...pathspecs], { env });
+    const present: string[] = [];
+    for (const p of pathspecs) {
+      if (!o.skipMissing || existsSync(resolve(o.cwd, p))) present.push(p);
+      else if ((await git(['ls-files', '--', p], { env })).stdout.trim()) present.push(p);
+    }
+    if (present.length > 0) await git(['add', '--all', '--', ...present], { env });
     const t = (await git(['write-tree'], { env })).stdout.trim();
-    const changed = (await git(['diff', '--name-only', 'HEAD', t], { env })).stdout
-      .split('\n')
-      .filter(Boolean);
-    return { tree: t, files: changed };
+    // NUL-separated raw diff: `:old new oldsha newsha status\0path\0`, so any file name survives.
+    const raw = (await git(['diff', '--raw', '-z', '--no-renames', 'HEAD', t], { env })).stdout;
+    return { tree: t, ...parseRawDiff(raw) };
   });
+  const refused = entries.flatMap((e) => {
+    const why = refusalOf(e, named);
+    return why ? [`${e.path} (${why})`] : [];
+  });
+  if (refused.length > 0) {
+    throw new SlipwayError(
+      'PROPOSAL_PATH_REFUSED',
+      `the proposal would change ${refused.length} path(s) that can run code once merged: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''}`,
+      {
+        hint: 'a retraining proposal carries data: make the data step leave these alone, or, if the change is intended, list each such path itself in `paths`',
+        details: { refused },
+      },
+    );
+  }
   if (files.length === 0) {
     throw new SlipwayError(
       'NOTHING_TO_PROPOSE',
@@ -114,4 +144,34 @@ export async function commitToBranch(o: CommitToBranchOptions): Promise<CommitTo
     });
   }
   return { commit, parent, files, replaced: tip !== null };
+}
+
+interface RawEntry {
+  path: string;
+  /** git mode after the change: 100644/100755 files, 120000 symlinks, 160000 submodules, 000000 deleted. */
+  mode: string;
+}
+
+function parseRawDiff(raw: string): { files: string[]; entries: RawEntry[] } {
+  const parts = raw.split('\0');
+  const entries: RawEntry[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const meta = parts[i]!;
+    if (!meta.startsWith(':')) break;
+    entries.push({ path: parts[i + 1]!, mode: meta.slice(1).split(' ')[1]! });
+  }
+  return { files: entries.map((e) => e.path), entries };
+}
+
+/** Why a changed path needs listing itself; null when the path is plain data. */
+function refusalOf(e: RawEntry, listed: string[]): string | null {
+  const github = e.path === '.github' || e.path.startsWith('.github/');
+  // Listing `.github/workflows` (or a file in it) is explicit; listing `.` or the project is not.
+  // Deletions count too: removing a workflow can remove a check.
+  if (github && !listed.some((l) => l.startsWith('.github') && (e.path === l || e.path.startsWith(`${l}/`))))
+    return 'under .github/';
+  const exact = listed.includes(e.path);
+  if (e.mode === '120000' && !exact) return 'a symlink';
+  if (e.mode === '160000' && !exact) return 'a submodule';
+  return null;
 }

@@ -70,6 +70,7 @@ export {
 } from './identity.js';
 export { issueMarker, type UpsertIssueOptions, type UpsertIssueResult, upsertIssue } from './issue.js';
 export { type Proposal, type ProposalInput, renderProposal } from './proposal.js';
+export { defaultProposalPaths } from './proposal-scope.js';
 export { type PublishReportOptions, type PublishReportResult, publishReport } from './publish.js';
 export {
   type UpsertPullRequestOptions,
