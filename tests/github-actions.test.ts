@@ -483,6 +483,8 @@ approvals: {}
         },
         eventName: 'push',
         payload: mallory,
+        // The runner's GITHUB_ACTOR is the event's sender.
+        env: { GITHUB_ACTOR: 'mallory', GITHUB_TRIGGERING_ACTOR: 'mallory' },
         double,
         token: TOKEN,
         workspace: dir,

@@ -1,7 +1,8 @@
 /**
  * The `promote` Action: @slipway/governance registerVersion → buildModelCard/recordModelCard → promote,
- * with the actor taken from the event (never an input), the policy read from the base branch, and the
- * embedded store synced from / pushed to its branch around it.
+ * with the actor taken from the event (never an input), the policy read from the base branch — both
+ * decided before slipway.config.ts is loaded — and the embedded store synced from / pushed to its branch
+ * around it.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -23,13 +24,14 @@ import {
   auditKeyFromEnv,
   buildModelCard,
   createGitHubLookup,
-  loadPolicyFor,
+  type Identity,
   promote,
   readPackageFacts,
   recordModelCard,
   registerVersion,
-  resolveIdentity,
+  resolveTrustedInputs,
   storeAuditSink,
+  trustedPolicy,
   writeModelCard,
 } from '@slipway/governance';
 import { openStore } from '@slipway/tracking';
@@ -38,6 +40,13 @@ import { openStore } from '@slipway/tracking';
 const pending: { abandonDeployment: (() => Promise<unknown>) | null } = { abandonDeployment: null };
 
 async function run(): Promise<void> {
+  // Before any project code: identity from the event the runner delivered, the policy from the base ref.
+  const trusted = await resolveTrustedInputs({
+    cwd: resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), core.getInput('working-directory') || '.'),
+    configFile: core.getInput('config') || null,
+    policyPath: core.getInput('policy') || null,
+    requested: core.getInput('actor') || null,
+  });
   const branch = core.getInput('store-branch');
   const {
     workspace,
@@ -58,10 +67,11 @@ async function run(): Promise<void> {
     throw fsError(err, reportFile, 'read the evaluation report');
   }
 
-  const actor = await resolveIdentity({ cwd, requested: core.getInput('actor') || null });
-  const policy = await loadPolicyFor(actor, {
+  const actor = trusted.identity as Identity;
+  const policy = await trustedPolicy(trusted, {
     projectRoot: loaded.root,
-    policyPath: loaded.config.governance.policy,
+    configPolicyPath: loaded.config.governance.policy,
+    policyPath: core.getInput('policy') || null,
   });
   const lookup = createGitHubLookup({ apiUrl: process.env.GITHUB_API_URL, token });
   const audit = storeAuditSink(store);

@@ -76,6 +76,13 @@ export {
 } from './policy/load.js';
 export { loadPolicyFor, type PolicyLocation } from './policy/resolve.js';
 export {
+  DEFAULT_POLICY_PATH,
+  resolveTrustedInputs,
+  type TrustedInputOptions,
+  type TrustedInputs,
+  trustedPolicy,
+} from './policy/trusted.js';
+export {
   type ApprovalRecord,
   type ApproveInput,
   type ApproveResult,

@@ -12,22 +12,24 @@ import {
   cardForVersion,
   createGitHubLookup,
   type GitHubLookup,
+  type Identity,
+  type LoadedPolicy,
   lineageChain,
-  loadPolicyFor,
   offlineLookup,
   promote,
   recordEvalReport,
   recordModelCard,
   renderLineage,
   reproduce,
-  resolveIdentity,
   storeAuditSink,
+  trustedPolicy,
   verifyAudit,
   writeModelCard,
 } from '@slipway/governance';
 import type { Store } from '@slipway/tracking';
 import type { Command, CommandContext } from '../command.js';
 import { loadProject, modelName, openProjectStore, parseModelRef, REF_FORMS } from '../project.js';
+import { policyFlag, policyFlagDef, trustedInputsOf } from '../trusted.js';
 
 const configFlag = {
   config: {
@@ -327,16 +329,20 @@ export const governanceCommands: Command[] = [
     flags: {
       ...configFlag,
       for: { type: 'string', value: '<alias>', description: 'the alias being approved, e.g. champion' },
+      ...policyFlagDef,
     },
     async run(ctx) {
       const [model, version] = need(ctx, 2, 'approve <model> <version> --for <alias>');
       if (typeof ctx.flags.for !== 'string')
         throw new SlipwayError('USAGE', 'missing --for <alias>', { hint: 'e.g. --for champion' });
+      // Identity and (in CI) policy are decided before the config module runs.
+      const trusted = await trustedInputsOf(ctx);
       const loaded = await loadProject(ctx);
-      const actor = await resolveIdentity({ cwd: loaded.root });
-      const policy = await loadPolicyFor(actor, {
+      const actor = trusted.identity as Identity;
+      const policy = await trustedPolicy(trusted, {
         projectRoot: loaded.root,
-        policyPath: loaded.config.governance.policy,
+        configPolicyPath: loaded.config.governance.policy,
+        policyPath: policyFlag(ctx),
       });
       const result = await withStore(loaded, (store) =>
         approve({
@@ -371,6 +377,7 @@ export const governanceCommands: Command[] = [
         value: '<ref>',
         description: 'outside CI: read the policy from this git ref (CI always uses the base branch)',
       },
+      ...policyFlagDef,
     },
     description:
       'The actor is the GitHub event sender (GITHUB_ACTOR) in Actions, else `git config user.name` / $USER; it cannot be passed. In CI the policy is read from the base branch with git, never from the pull request. Every attempt is appended to the audit log. Exit code 1 when refused; the refusal names the rule.',
@@ -378,14 +385,17 @@ export const governanceCommands: Command[] = [
       const [model, version] = need(ctx, 2, 'promote <model> <version> --to <alias>');
       if (typeof ctx.flags.to !== 'string')
         throw new SlipwayError('USAGE', 'missing --to <alias>', { hint: 'e.g. --to champion' });
+      // Identity and (in CI) policy are decided before the config module runs.
+      const trusted = await trustedInputsOf(ctx);
       const loaded = await loadProject(ctx);
-      const actor = await resolveIdentity({ cwd: loaded.root });
+      const actor = trusted.identity as Identity;
       const alias = ctx.flags.to;
-      let policy: Awaited<ReturnType<typeof loadPolicyFor>>;
+      let policy: LoadedPolicy;
       try {
-        policy = await loadPolicyFor(actor, {
+        policy = await trustedPolicy(trusted, {
           projectRoot: loaded.root,
-          policyPath: loaded.config.governance.policy,
+          configPolicyPath: loaded.config.governance.policy,
+          policyPath: policyFlag(ctx),
           ref: typeof ctx.flags['policy-ref'] === 'string' ? ctx.flags['policy-ref'] : null,
         });
       } catch (err) {

@@ -5,14 +5,15 @@ import type { EvalReport } from '@slipway/eval';
 import {
   auditKeyFromEnv,
   createGitHubLookup,
-  loadPolicyFor,
+  type Identity,
   offlineLookup,
   registerVersion,
-  resolveIdentity,
   storeAuditSink,
+  trustedPolicy,
 } from '@slipway/governance';
 import type { Command } from '../command.js';
 import { loadProject, modelName, openProjectStore } from '../project.js';
+import { policyFlag, policyFlagDef, trustedInputsOf } from '../trusted.js';
 
 async function readReport(path: string): Promise<EvalReport> {
   let report: EvalReport;
@@ -57,6 +58,7 @@ export const registerCommands: Command[] = [
         value: '<file>',
         description: 'config file (default: slipway.config.ts in --cwd or a parent)',
       },
+      ...policyFlagDef,
     },
     description:
       'Registering the same package twice returns the existing version. Exit code 1 when the policy refuses.',
@@ -66,12 +68,14 @@ export const registerCommands: Command[] = [
         throw new SlipwayError('USAGE', 'missing the package directory: slipway register <package-dir>', {
           hint: 'slipway train prints it (also in slipway.lock)',
         });
+      // Identity and (in CI) policy are decided before the config module runs.
+      const trusted = await trustedInputsOf(ctx);
       const loaded = await loadProject(ctx);
-      const actor = await resolveIdentity({ cwd: loaded.root });
-      const policy = await loadPolicyFor(actor, {
+      const actor = trusted.identity as Identity;
+      const policy = await trustedPolicy(trusted, {
         projectRoot: loaded.root,
-        policyPath: loaded.config.governance.policy,
-        ref: null,
+        configPolicyPath: loaded.config.governance.policy,
+        policyPath: policyFlag(ctx),
       });
       const token = process.env.SLIPWAY_GITHUB_TOKEN || process.env.GITHUB_TOKEN || null;
       const evalReport =

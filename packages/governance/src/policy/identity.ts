@@ -90,6 +90,27 @@ async function resolveTrusted(env: NodeJS.ProcessEnv, cwd: string): Promise<Iden
       }
     }
     const fromEvent = payload.sender?.login;
+    // GITHUB_ACTOR is set by the runner for every step and no step can overwrite it (GITHUB_ENV refuses
+    // GITHUB_*); the event file is a file in the job's workspace that an earlier step could rewrite.
+    if (fromEvent && env.GITHUB_ACTOR && fromEvent !== env.GITHUB_ACTOR) {
+      throw new SlipwayError(
+        'IDENTITY_MISMATCH',
+        `the event payload (${env.GITHUB_EVENT_PATH}) names sender ${fromEvent}, but the runner says the actor is ${env.GITHUB_ACTOR}; the payload was altered, denied`,
+        {
+          hint: 'run governance steps in a job where no step before them runs code from the pull request',
+        },
+      );
+    }
+    const pr = payload.pull_request;
+    if (pr?.base?.ref && env.GITHUB_BASE_REF && pr.base.ref !== env.GITHUB_BASE_REF) {
+      throw new SlipwayError(
+        'IDENTITY_MISMATCH',
+        `the event payload names base branch ${pr.base.ref}, but the runner says ${env.GITHUB_BASE_REF}; the payload was altered, denied`,
+        {
+          hint: 'run governance steps in a job where no step before them runs code from the pull request',
+        },
+      );
+    }
     const login = fromEvent ?? env.GITHUB_ACTOR;
     if (!login) {
       throw new SlipwayError(
@@ -100,7 +121,6 @@ async function resolveTrusted(env: NodeJS.ProcessEnv, cwd: string): Promise<Iden
         },
       );
     }
-    const pr = payload.pull_request;
     const baseRepo = pr?.base?.repo?.full_name ?? null;
     const headRepo = pr?.head?.repo?.full_name ?? null;
     const pullRequest: PullRequestFacts | null = pr

@@ -189,7 +189,9 @@ export async function loadPolicyFromRef(repoDir: string, ref: string, path: stri
   const rel = path.replace(/^\.\//, '');
   let text: string;
   try {
-    const { stdout } = await exec('git', ['show', `${ref}:${rel}`], {
+    // --no-replace-objects: a `refs/replace/` entry written by an earlier step must not stand in for
+    // the base commit's policy (objects are content-addressed; replacements are the one way around that).
+    const { stdout } = await exec('git', ['--no-replace-objects', 'show', `${ref}:${rel}`], {
       cwd: repoDir,
       maxBuffer: 4 * 1024 * 1024,
       timeout: 30_000,
