@@ -1,10 +1,14 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 // Bundles one Action (run in its folder: `node ../build.mjs`) into its committed dist/:
 //   dist/index.js      the bootstrap (installs pinned native packages on first use, then loads main.js)
 //   dist/main.js       src/main.ts with all our packages and pure-JS dependencies inlined
 //   dist/package.json  the exact versions of the packages left out of the bundle (native addons, wasm)
+//   dist/package-lock.json  every transitive package of those, with its tarball and sha512 integrity, so
+//                      the bootstrap's `npm ci` resolves nothing at job time
 // The output is deterministic (no timestamps, no legal comments, sorted keys) so that
-// scripts/check-actions-dist.sh can rebuild and compare it byte for byte.
+// scripts/check-actions-dist.sh can rebuild and compare it byte for byte. The lockfile is resolved once
+// (npm, at build time) and kept as long as the pinned runtime packages do not change.
 import {
   existsSync,
   mkdirSync,
@@ -47,8 +51,11 @@ const common = {
   },
 };
 
-// Everything but node_modules/ (the runtime packages a test or a runner installed there) is regenerated.
+// Everything but node_modules/ (the runtime packages a test or a runner installed there) is regenerated;
+// the lockfile is kept aside and reused when it still pins the same runtime packages.
 mkdirSync(dist, { recursive: true });
+const lockPath = join(dist, 'package-lock.json');
+const previousLock = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null;
 for (const entry of readdirSync(dist)) {
   if (entry !== 'node_modules') rmSync(join(dist, entry), { recursive: true, force: true });
 }
@@ -92,6 +99,53 @@ const manifest = {
   dependencies: Object.fromEntries(Object.entries(runtime).sort(([a], [b]) => a.localeCompare(b))),
 };
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+writeLockfile(manifest);
+
+/** The lockfile of the runtime packages: the previous one while it pins the same packages, else npm's. */
+function writeLockfile(runtimeManifest) {
+  const sorted = (o) => JSON.stringify(Object.entries(o ?? {}).sort());
+  if (previousLock) {
+    const root = JSON.parse(previousLock).packages?.[''];
+    if (
+      root?.name === runtimeManifest.name &&
+      sorted(root.dependencies) === sorted(runtimeManifest.dependencies)
+    ) {
+      writeFileSync(lockPath, previousLock);
+      return;
+    }
+  }
+  const npmCli = join(dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
+  const [cmd, args] = existsSync(npmCli) ? [process.execPath, [npmCli]] : ['npm', []];
+  const res = spawnSync(
+    cmd,
+    [
+      ...args,
+      'install',
+      '--package-lock-only',
+      '--ignore-scripts',
+      '--omit=dev',
+      '--no-audit',
+      '--no-fund',
+      // The same lockfile on every machine: public registry URLs written out, whatever the local npmrc says.
+      '--registry=https://registry.npmjs.org/',
+      '--omit-lockfile-registry-resolved=false',
+    ],
+    {
+      cwd: dist,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    },
+  );
+  if (res.status !== 0 || !existsSync(lockPath)) {
+    throw new Error(`${name}: npm could not resolve the runtime lockfile (exit ${res.status ?? res.signal})`);
+  }
+  const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
+  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
+    if (path.startsWith('node_modules/') && !entry.link && !entry.integrity?.startsWith('sha512-')) {
+      throw new Error(`${name}: ${path} resolved without an sha512 integrity hash`);
+    }
+  }
+}
 
 function versionFrom(importer, pkg) {
   let dir = dirname(importer);

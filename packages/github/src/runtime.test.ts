@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureRuntimeDependencies, runAction } from './runtime.js';
+import { checkRuntimeLock, ensureRuntimeDependencies, runAction } from './runtime.js';
+
+/** An npm v3 lockfile with these root dependencies and package entries. */
+function lockfile(deps: Record<string, string>, packages: Record<string, unknown>) {
+  return {
+    name: 'x-runtime',
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': { name: 'x-runtime', dependencies: deps }, ...packages },
+  };
+}
 
 let root: string;
 
@@ -40,6 +50,25 @@ describe('Action bootstrap', () => {
       join(dist, 'main.js'),
       "import { answer } from 'native-thing';\nimport { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./ran.txt', import.meta.url), String(answer));\n",
     );
+    // No lockfile: nothing may be resolved at job time, so nothing is installed.
+    expect(() => ensureRuntimeDependencies(dist)).toThrow(
+      expect.objectContaining({
+        name: 'RuntimeInstallError',
+        message: expect.stringContaining('package-lock.json is missing'),
+      }),
+    );
+    await writeFile(
+      join(dist, 'package-lock.json'),
+      JSON.stringify(
+        lockfile(
+          { 'native-thing': `file:${pkg}` },
+          {
+            'node_modules/native-thing': { resolved: '../../native-thing', link: true },
+            '../../native-thing': { name: 'native-thing', version: '1.2.3' },
+          },
+        ),
+      ),
+    );
     await runAction(pathToFileURL(join(dist, 'index.js')).href);
     expect(await readFile(join(dist, 'ran.txt'), 'utf8')).toBe('42');
     expect(
@@ -49,6 +78,35 @@ describe('Action bootstrap', () => {
     await rm(pkg, { recursive: true });
     ensureRuntimeDependencies(dist);
   }, 60_000);
+
+  it('refuses a lockfile that does not pin every package by content, or pins other dependencies', async () => {
+    const dist = join(root, 'dist');
+    await mkdir(dist);
+    await writeFile(
+      join(dist, 'package.json'),
+      JSON.stringify({ name: 'z', private: true, dependencies: { chalk: '5.4.1' } }),
+    );
+    const write = (deps: Record<string, string>, packages: Record<string, unknown>) =>
+      writeFile(join(dist, 'package-lock.json'), JSON.stringify(lockfile(deps, packages)));
+    const tarball = 'https://registry.npmjs.org/chalk/-/chalk-5.4.1.tgz';
+    await write({ chalk: '5.4.1' }, { 'node_modules/chalk': { version: '5.4.1', resolved: tarball } });
+    expect(() => checkRuntimeLock(dist, { chalk: '5.4.1' })).toThrow(
+      /node_modules\/chalk has no sha512 integrity hash/,
+    );
+    await write({ chalk: '^5' }, {});
+    expect(() => checkRuntimeLock(dist, { chalk: '5.4.1' })).toThrow(/pins \{"chalk":"\^5"\}/);
+    await write(
+      { chalk: '5.4.1' },
+      {
+        'node_modules/chalk': {
+          version: '5.4.1',
+          resolved: tarball,
+          integrity: `sha512-${'A'.repeat(86)}==`,
+        },
+      },
+    );
+    expect(() => checkRuntimeLock(dist, { chalk: '5.4.1' })).not.toThrow();
+  });
 
   it('does nothing for a bundle without runtime packages', async () => {
     const dist = join(root, 'dist');
