@@ -3,8 +3,9 @@
  * scripts/interop-requirements-workflows.txt), the way a hosted runner would run a user's caller workflow:
  * no Docker (`-P ubuntu-latest=-self-hosted`), nothing fetched from the network. Third-party actions
  * resolve through `--local-repository` to the stand-ins in tests/act-actions/, and
- * `slipway-ml/slipway@v1` to a release folder staged from this working tree (the reusable workflows, each
- * Action's action.yml and its committed dist/), so the committed bundles are what runs.
+ * `slipway-ml/slipway@<commit>` (every commit the workflows and docs/actions.md pin) to a release folder
+ * staged from this working tree (the reusable workflows, each Action's action.yml and its committed
+ * dist/), so the committed bundles are what runs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
@@ -15,8 +16,8 @@ import type { GitHubDouble } from './github-double.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const ACT = join(ROOT, '.venv-interop/bin/act');
-/** The repository and tag users write in `uses:` (packages/cli's `slipway init`, docs/actions.md). */
-export const SLIPWAY_REF = 'slipway-ml/slipway@v1';
+/** The repository users write in `uses:` (packages/cli's `slipway init`, docs/actions.md), always `@<commit>`. */
+export const SLIPWAY_REPO = 'slipway-ml/slipway';
 const STAND_INS = ['checkout', 'setup-node', 'upload-artifact'];
 
 /** Fails loudly without act: the suite is never skipped. */
@@ -81,12 +82,22 @@ export async function stageSlipwayRelease(): Promise<string> {
  * staged release, third-party actions (pinned by SHA) to their stand-ins. Any other action fails here.
  */
 export function localRepositories(release: string): string[] {
-  const out = new Set([`${SLIPWAY_REF}=${release}`]);
+  const out = new Set<string>();
   const workflows = join(ROOT, '.github/workflows');
+  // The callers' pins (docs/actions.md, what `slipway init` writes) map to the same staged release.
+  for (const m of readFileSync(join(ROOT, 'docs/actions.md'), 'utf8').matchAll(/uses:\s*([^\s#]+)/g)) {
+    const own = new RegExp(`^${SLIPWAY_REPO}/[^@]+@([0-9a-f]{40})$`).exec(m[1]!);
+    if (own) out.add(`${SLIPWAY_REPO}@${own[1]}=${release}`);
+  }
   for (const f of readdirSync(workflows).filter((x) => /^slipway-.*\.yml$/.test(x))) {
     for (const m of readFileSync(join(workflows, f), 'utf8').matchAll(/uses:\s*([^\s#]+)/g)) {
       const uses = m[1]!;
-      if (uses.startsWith('slipway-ml/slipway/')) continue;
+      if (uses.startsWith(`${SLIPWAY_REPO}/`)) {
+        const pin = /@([0-9a-f]{40})$/.exec(uses);
+        if (!pin) throw new Error(`${f}: "${uses}" is not pinned to a commit`);
+        out.add(`${SLIPWAY_REPO}@${pin[1]}=${release}`);
+        continue;
+      }
       const third = /^actions\/([\w-]+)@([0-9a-f]{40})$/.exec(uses);
       if (!third || !STAND_INS.includes(third[1]!)) {
         throw new Error(`${f}: "${uses}" has no stand-in under tests/act-actions/ (act runs offline)`);

@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SlipwayError, writeFileAtomic } from '@slipway/core';
 import type { Command } from '../command.js';
+import { WORKFLOWS_REF } from '../release-ref.js';
 
 /** The GitHub repository whose reusable workflows and Actions users call. */
 export const SLIPWAY_REPO = 'slipway-ml/slipway';
@@ -56,12 +57,51 @@ permissions:
   contents: read
 jobs:
   slipway:
-    uses: ${SLIPWAY_REPO}/.github/workflows/slipway-pr.yml@v1
+    # Pinned by commit: that commit's workflow calls the Actions of the same release, also by commit.
+    uses: ${SLIPWAY_REPO}/.github/workflows/slipway-pr.yml@${WORKFLOWS_REF}
     permissions:
       contents: read
       pull-requests: write
       checks: write
 `;
+
+/** The environment that holds the release secrets (docs/security.md "Threat model"). */
+export const RELEASE_ENVIRONMENT = 'slipway-release';
+
+const RELEASE_TEMPLATE = `name: release
+on:
+  push:
+    branches: [main]
+    paths: [data/**, "*.dvc", slipway.config.ts, src/**]
+permissions:
+  contents: read
+jobs:
+  release:
+    uses: ${SLIPWAY_REPO}/.github/workflows/slipway-release.yml@${WORKFLOWS_REF}
+    with:
+      # SLIPWAY_AUDIT_KEY, SLIPWAY_SIGNING_KEY and SLIPWAY_ADMIN_TOKEN are secrets of this deployment
+      # environment, never repository secrets: create it (Settings → Environments) limited to the default
+      # branch, with required reviewers. A branch someone pushes cannot read them there.
+      secrets-environment: ${RELEASE_ENVIRONMENT}
+      serving-url: \${{ vars.SLIPWAY_SERVING_URL }}
+      serving-model: \${{ vars.SLIPWAY_SERVING_MODEL }}
+    permissions:
+      contents: write
+      checks: write
+      deployments: write
+`;
+
+/** What to run once, by someone with admin rights, to create the release environment (gh CLI). */
+export function releaseEnvironmentSetup(reviewer = '<your-user-id>'): string[] {
+  return [
+    `gh api -X PUT repos/{owner}/{repo}/environments/${RELEASE_ENVIRONMENT} --input - <<'JSON'`,
+    `{"reviewers":[{"type":"User","id":${reviewer}}],"deployment_branch_policy":{"protected_branches":true,"custom_branch_policies":false}}`,
+    'JSON',
+    `gh secret set SLIPWAY_AUDIT_KEY --env ${RELEASE_ENVIRONMENT}     # openssl rand -hex 32`,
+    `gh secret set SLIPWAY_SIGNING_KEY --env ${RELEASE_ENVIRONMENT}   # the same key on your model server`,
+    `gh secret set SLIPWAY_ADMIN_TOKEN --env ${RELEASE_ENVIRONMENT}   # only with a serving-url`,
+  ];
+}
 
 const GITIGNORE_LINES = ['# slipway', '.slipway/', 'slipway-out/'];
 
@@ -81,6 +121,7 @@ export async function initProject(dir: string, options: { name?: string } = {}):
     ['slipway.config.ts', configTemplate(name)],
     ['slipway.policy.yaml', POLICY_TEMPLATE],
     ['.github/workflows/slipway.yml', WORKFLOW_TEMPLATE],
+    ['.github/workflows/slipway-release.yml', RELEASE_TEMPLATE],
     ['data/.gitkeep', ''],
   ];
   for (const [rel, content] of files) {
@@ -108,7 +149,8 @@ export async function initProject(dir: string, options: { name?: string } = {}):
 export const initCommands: Command[] = [
   {
     name: 'init',
-    summary: 'scaffold a Slipway project here: config, policy, data folder, .gitignore lines, PR workflow',
+    summary:
+      'scaffold a Slipway project here: config, policy, data folder, .gitignore lines, PR and release workflows',
     flags: {
       name: {
         type: 'string',
@@ -129,6 +171,15 @@ export const initCommands: Command[] = [
           ...result.skipped.map((f) => `kept     ${f} (already exists)`),
           '',
           'Next: put your data in data/, edit slipway.config.ts, then run `slipway doctor`.',
+          ...(result.created.includes('.github/workflows/slipway-release.yml')
+            ? [
+                '',
+                `The release workflow reads its secrets from the "${RELEASE_ENVIRONMENT}" environment. Create it,`,
+                'limited to protected branches and with a required reviewer, before the first push to main',
+                '(GitHub would otherwise create it unprotected):',
+                ...releaseEnvironmentSetup().map((l) => `  ${l}`),
+              ]
+            : []),
         ].join('\n'),
       );
     },
