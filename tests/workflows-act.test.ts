@@ -264,13 +264,21 @@ beforeAll(async () => {
   );
   const docs = await docWorkflows();
   for (const [file, yaml] of docs) {
-    if (file !== 'slipway.yml') await writeFile(join(work, '.github/workflows', file), yaml);
+    if (file !== 'slipway.yml' && file !== 'slipway-release.yml')
+      await writeFile(join(work, '.github/workflows', file), yaml);
   }
-  expect([...docs.keys()].sort()).toEqual(['monitor.yml', 'release.yml', 'retrain.yml', 'slipway.yml']);
-  // The doc's PR workflow is the one init writes.
-  expect(docs.get('slipway.yml')!.replace(/^# .*\n/, '')).toBe(
-    await readFile(join(work, '.github/workflows/slipway.yml'), 'utf8'),
-  );
+  expect([...docs.keys()].sort()).toEqual([
+    'monitor.yml',
+    'retrain.yml',
+    'slipway-release.yml',
+    'slipway.yml',
+  ]);
+  // The doc's PR and release workflows are the ones init writes.
+  for (const file of ['slipway.yml', 'slipway-release.yml']) {
+    expect(docs.get(file)!.replace(/^# .*\n/, '')).toBe(
+      await readFile(join(work, '.github/workflows', file), 'utf8'),
+    );
+  }
   // The caller workflows pass the linter users run (actionlint: expressions, contexts, job wiring).
   const callers = [...docs.keys()].map((f) => join(work, '.github/workflows', f));
   execFileSync(resolve('.venv-interop/bin/actionlint'), ['-no-color', ...callers], { encoding: 'utf8' });
@@ -313,7 +321,7 @@ describe('the caller workflows against the reusable workflows they call', () => 
   // caller grants, inputs and secrets must be declared, required inputs given.
   const LEVEL: Record<string, number> = { none: 0, read: 1, write: 2 };
   it('permissions, inputs and secrets fit', async () => {
-    for (const file of ['slipway.yml', 'release.yml', 'monitor.yml', 'retrain.yml']) {
+    for (const file of ['slipway.yml', 'slipway-release.yml', 'monitor.yml', 'retrain.yml']) {
       const caller = YAML.parse(await readFile(join(work, '.github/workflows', file), 'utf8'));
       for (const [name, job] of Object.entries<Record<string, Record<string, string>>>(caller.jobs)) {
         const m = /^slipway-ml\/slipway\/(\.github\/workflows\/[\w.-]+)@[0-9a-f]{40}$/.exec(String(job.uses));
@@ -551,7 +559,7 @@ describe('slipway-release.yml on push to main', () => {
     extra: { vars?: Record<string, string> } = {},
   ) =>
     act(name, {
-      workflow: await probed('release.yml', 'release', ['promoted', 'version']),
+      workflow: await probed('slipway-release.yml', 'release', ['promoted', 'version']),
       eventName: 'push',
       payload: pushEvent({ repo: base, ref: 'refs/heads/main', after: sha, pusher: who }),
       actor: who,

@@ -57,7 +57,6 @@ permissions:
   contents: read
 jobs:
   slipway:
-    # Pinned by commit: that commit's workflow calls the Actions of the same release, also by commit.
     uses: ${SLIPWAY_REPO}/.github/workflows/slipway-pr.yml@${WORKFLOWS_REF}
     permissions:
       contents: read
@@ -89,6 +88,8 @@ jobs:
       contents: write
       checks: write
       deployments: write
+    # Inherit, not pass: the keys are the environment's, so the caller has nothing to hand over.
+    secrets: inherit
 `;
 
 /** What to run once, by someone with admin rights, to create the release environment (gh CLI). */
