@@ -80,7 +80,7 @@ function refused(feature: CustomFeature, where: string): PackageError {
     'PACKAGE_CODE_REFUSED',
     `${where}: feature "${feature.name}" needs custom transform "${feature.customName}", which this process has not registered; the package's bundled code is not run`,
     {
-      hint: `register the transform (registerTransform("${feature.customName}", fn) in slipway.config.ts, with the exact code it was trained with), or, if you trust whoever can write this package, pass --allow-package-code (serving.allowPackageCode: true)`,
+      hint: `register the transform (registerTransform("${feature.customName}", fn) in slipway.config.ts, with the exact code it was trained with); only if you trust whoever can write this package, let its code run: slipway serve --allow-package-code (serving.allowPackageCode: true), or allowPackageCode() from @slipway/training`,
       details: { transform: feature.customName, feature: feature.name, sha256: feature.sha256 },
     },
   );

@@ -56,6 +56,23 @@ describe('resolveIdentity', () => {
     expect(deleted.pullRequest?.fromFork).toBe(true);
   });
 
+  it('refuses an event file that disagrees with what the runner set (GITHUB_ACTOR, GITHUB_BASE_REF)', async () => {
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'mallory', GITHUB_BASE_REF: 'main' };
+    await expect(
+      resolveIdentity({ env: { ...env, GITHUB_EVENT_PATH: await event({ sender: { login: 'alice' } }) } }),
+    ).rejects.toMatchObject({ code: 'IDENTITY_MISMATCH', message: expect.stringContaining('sender alice') });
+    const otherBase = {
+      sender: { login: 'mallory' },
+      pull_request: { base: { ref: 'dev', sha: 'c'.repeat(40) } },
+    };
+    await expect(
+      resolveIdentity({ env: { ...env, GITHUB_EVENT_PATH: await event(otherBase) } }),
+    ).rejects.toMatchObject({
+      code: 'IDENTITY_MISMATCH',
+      message: expect.stringContaining('base branch dev'),
+    });
+  });
+
   it('falls back to GITHUB_ACTOR, and fails without any runner identity', async () => {
     expect(await resolveIdentity({ env: { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'carol' } })).toMatchObject({
       login: 'carol',
