@@ -98,7 +98,7 @@ export async function commitToBranch(o: CommitToBranchOptions): Promise<CommitTo
       'NOTHING_TO_PROPOSE',
       `nothing changed under ${pathspecs.join(', ')}: there is no change to propose`,
       {
-        hint: 'the data step must update tracked files (e.g. `slipway data add` rewrites the .dvc files); retraining on unchanged data gives the same model',
+        hint: 'the data step must update tracked files (e.g. `slipway data add` rewrites the .dvc files); without `paths`, only data.versioned, their .dvc files and slipway.lock are proposed (list data kept in git in `paths`); retraining on unchanged data gives the same model',
       },
     );
   }
