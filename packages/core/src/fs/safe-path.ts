@@ -38,10 +38,16 @@ function symlinkError(code: string, shown: string, what: string): SlipwayError {
 
 /**
  * Checks that `abs` lies inside `root`, that no component below `root` is a symbolic link (the last one
- * included) and that no component is the git directory. Missing components are fine (they will be
+ * included, unless `finalMayBeLink`: a rename replaces a link rather than following it) and that no
+ * component is the git directory. Missing components are fine (they will be
  * created). Throws a SlipwayError naming `given`.
  */
-export function assertSafeWritePath(root: string, abs: string, given: string = abs): void {
+export function assertSafeWritePath(
+  root: string,
+  abs: string,
+  given: string = abs,
+  options: { finalMayBeLink?: boolean } = {},
+): void {
   const parts = componentsBelow(root, abs);
   if (!parts) {
     throw new SlipwayError('PATH_OUTSIDE_PROJECT', `${given}: outside the project ${root}`, {
@@ -61,6 +67,8 @@ export function assertSafeWritePath(root: string, abs: string, given: string = a
     const last = i === parts.length - 1;
     const shown = parts.slice(0, i + 1).join('/');
     if (st.isSymbolicLink()) {
+      // A link as the last component is only safe for a caller that renames over it (replacing the link).
+      if (last && options.finalMayBeLink) return;
       throw last
         ? symlinkError('SYMLINK_OUTPUT', given, 'is a symbolic link')
         : symlinkError('SYMLINK_IN_PATH', given, `${shown} is a symbolic link`);
