@@ -15,7 +15,13 @@ export {
 export { describeHolder, type LockHolder, type LockOptions, withDirectoryLock } from './fs/lock.js';
 export { isStdout, writeOutput } from './fs/output.js';
 export { currentOwner, hostTag, type Owner, ownerGone, ownerTag, processStart } from './fs/owner.js';
-export { assertSafeWritePath, componentsBelow, isGitDirName, mkdirInside } from './fs/safe-path.js';
+export {
+  assertSafeWritePath,
+  componentsBelow,
+  findRepositoryRoot,
+  isGitDirName,
+  mkdirInside,
+} from './fs/safe-path.js';
 export { isAbandonedTemp, sweepTemps, tempName, tempPathFor } from './fs/temp.js';
 export {
   canonicalJson,

@@ -9,7 +9,14 @@ import {
   train,
 } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
-import { auditStage, loadProject, modelName, openProjectStore, resolveModel } from '../project.js';
+import {
+  auditStage,
+  loadProject,
+  modelName,
+  openProjectStore,
+  outputRoot,
+  resolveModel,
+} from '../project.js';
 
 const configFlag = {
   config: {
@@ -120,6 +127,7 @@ export const trainingCommands: Command[] = [
           input: resolve(ctx.cwd, ctx.flags.input as string),
           output: resolve(ctx.cwd, ctx.flags.output as string),
           progress: ctx.progress,
+          ...outputRoot(ctx.cwd),
         });
         ctx.output(
           { ...result, model: { dir: pkg.dir, hash: pkg.hash, name: pkg.signature.name } },

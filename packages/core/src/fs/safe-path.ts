@@ -4,8 +4,8 @@
  * below the root is checked with lstat (never followed) and directories are created one at a time.
  * Components above the root (the user's own checkout location) are taken as they are.
  */
-import { lstatSync, mkdirSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SlipwayError } from '../errors.js';
 
 /** Characters HFS+ ignores in names, which git also strips before comparing with `.git`. */
@@ -100,5 +100,28 @@ export function mkdirInside(root: string, dir: string, given: string = dir): voi
       throw new SlipwayError('NOT_A_DIRECTORY', `${given}: ${current} is a file, not a directory`, {
         hint: 'move the file away or choose another path',
       });
+  }
+}
+
+const REPOSITORY_MARKERS = [
+  '.git',
+  '.dvc',
+  'slipway.config.ts',
+  'slipway.config.mts',
+  'slipway.config.js',
+  'slipway.config.mjs',
+];
+
+/**
+ * The repository a command runs in: the nearest directory at or above `cwd` with `.git`, `.dvc` or a
+ * Slipway config. Outputs inside it follow the no-link rule; undefined outside any repository.
+ */
+export function findRepositoryRoot(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    if (REPOSITORY_MARKERS.some((m) => existsSync(join(dir, m)))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
   }
 }
