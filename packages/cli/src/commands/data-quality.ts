@@ -30,7 +30,11 @@ import { outputRoot } from '../project.js';
  * and never through a symbolic link inside the repository.
  */
 async function emit(ctx: CommandContext, given: string, text: string): Promise<string> {
-  return writeOutput(given, text, { cwd: ctx.cwd, ...outputRoot(ctx.cwd) });
+  return writeOutput(given, text, {
+    cwd: ctx.cwd,
+    stdout: (d) => ctx.stdout(typeof d === 'string' ? d : Buffer.from(d).toString('utf8')),
+    ...outputRoot(ctx.cwd),
+  });
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

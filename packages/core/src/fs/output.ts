@@ -12,10 +12,11 @@ export const isStdout = (given: string): boolean => given === '-';
 export async function writeOutput(
   given: string,
   data: string | Uint8Array,
-  options: { cwd: string; root?: string },
+  options: { cwd: string; root?: string; stdout?: (data: string | Uint8Array) => void },
 ): Promise<string> {
   if (isStdout(given)) {
-    await new Promise<void>((ok, fail) => process.stdout.write(data, (err) => (err ? fail(err) : ok())));
+    if (options.stdout) options.stdout(data);
+    else await new Promise<void>((ok, fail) => process.stdout.write(data, (err) => (err ? fail(err) : ok())));
     return '-';
   }
   const abs = resolve(options.cwd, given);
