@@ -2,7 +2,7 @@ import { join, relative, resolve } from 'node:path';
 import { ExitCode, loadConfig, SlipwayError } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
 import type { Command } from '../command.js';
-import { auditStage, modelName, resolveModel } from '../project.js';
+import { auditStage, modelName, outputRoot, resolveModel } from '../project.js';
 
 function human(report: EvalReport, out: string, cwd: string): string {
   const lines = [
@@ -106,7 +106,7 @@ export const evalCommands: Command[] = [
           typeof ctx.flags.out === 'string'
             ? resolve(ctx.cwd, ctx.flags.out)
             : join(loaded.root, '.slipway', 'eval', candidate.model.hash.slice(0, 16));
-        const written = await writeReports(report, out);
+        const written = await writeReports(report, out, outputRoot(ctx.cwd));
         await auditStage(loaded, {
           event: 'eval',
           outcome: report.verdict === 'pass' ? 'ok' : 'failed',

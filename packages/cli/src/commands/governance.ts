@@ -27,7 +27,14 @@ import {
 } from '@slipway/governance';
 import type { Store } from '@slipway/tracking';
 import type { Command, CommandContext } from '../command.js';
-import { loadProject, modelName, openProjectStore, parseModelRef, REF_FORMS } from '../project.js';
+import {
+  loadProject,
+  modelName,
+  openProjectStore,
+  outputRoot,
+  parseModelRef,
+  REF_FORMS,
+} from '../project.js';
 
 const configFlag = {
   config: {
@@ -164,7 +171,7 @@ export const governanceCommands: Command[] = [
           evalReport: report,
           projectRoot: loaded.root,
         });
-        const written = await writeModelCard(out, card);
+        const written = await writeModelCard(out, card, outputRoot(ctx.cwd));
         result = {
           target: 'package',
           packageHash: card.packageHash,
@@ -192,7 +199,7 @@ export const governanceCommands: Command[] = [
             auditKey: keyOf(loaded),
             projectRoot: loaded.root,
           });
-          const written = await writeModelCard(out, card);
+          const written = await writeModelCard(out, card, outputRoot(ctx.cwd));
           const record = ctx.flags['no-record'] !== true;
           if (record) await recordModelCard(store, v, written);
           return {
