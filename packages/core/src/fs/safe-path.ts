@@ -48,6 +48,15 @@ export function assertSafeWritePath(
   given: string = abs,
   options: { finalMayBeLink?: boolean } = {},
 ): void {
+  checkComponents(root, abs, given, { ...options, finalIsTarget: true });
+}
+
+function checkComponents(
+  root: string,
+  abs: string,
+  given: string,
+  options: { finalMayBeLink?: boolean; finalIsTarget: boolean },
+): void {
   const parts = componentsBelow(root, abs);
   if (!parts) {
     throw new SlipwayError('PATH_OUTSIDE_PROJECT', `${given}: outside the project ${root}`, {
@@ -64,7 +73,7 @@ export function assertSafeWritePath(
     current = join(current, parts[i] as string);
     const st = lstatSync(current, { throwIfNoEntry: false });
     if (!st) return;
-    const last = i === parts.length - 1;
+    const last = i === parts.length - 1 && options.finalIsTarget;
     const shown = parts.slice(0, i + 1).join('/');
     if (st.isSymbolicLink()) {
       // A link as the last component is only safe for a caller that renames over it (replacing the link).
@@ -84,7 +93,8 @@ export function assertSafeWritePath(
 /** `mkdir -p` below `root` that never follows a link: each missing component is created, each existing one checked. */
 export function mkdirInside(root: string, dir: string, given: string = dir): void {
   if (resolve(dir) === resolve(root)) return;
-  assertSafeWritePath(root, dir, given);
+  // Every component is a directory to be, so a link anywhere is a link on the way.
+  checkComponents(root, dir, given, { finalIsTarget: false });
   const parts = componentsBelow(root, dir) ?? [];
   let current = resolve(root);
   for (const part of parts) {
