@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findRepositoryRoot, type LoadedConfig, loadConfig, SlipwayError } from '@slipway/core';
+import { type LoadedConfig, loadConfig, SlipwayError } from '@slipway/core';
 import {
   type AuditRecord,
   cachedVersionPackage,
@@ -11,15 +11,6 @@ import { isNotFound, type ModelVersion, openStore, type Store } from '@slipway/t
 import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
 import type { CommandContext } from './command.js';
 import { projectTrackingUri } from './tracking-uri.js';
-
-/**
- * `{ root }` for writing a command's outputs: the repository around `cwd`, below which no path may go
- * through a symbolic link (a cloned repository can commit links that point anywhere).
- */
-export function outputRoot(cwd: string): { root?: string } {
-  const root = findRepositoryRoot(cwd);
-  return root ? { root } : {};
-}
 
 /** The project config for a command: `--config <file>` or the nearest slipway.config.ts. */
 export function loadProject(ctx: CommandContext): Promise<LoadedConfig> {

@@ -22,7 +22,7 @@ import {
   validateDataset,
 } from '@slipway/data';
 import type { Command, CommandContext, FlagSpec } from '../command.js';
-import { outputRoot } from '../project.js';
+import { outputRoot } from '../output-root.js';
 
 /**
  * Writes an output file as Unix tools do: `-` is standard output (and the summary is then left out,

@@ -2,7 +2,8 @@ import { join, relative, resolve } from 'node:path';
 import { ExitCode, loadConfig, SlipwayError } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
 import type { Command } from '../command.js';
-import { auditStage, modelName, outputRoot, resolveModel } from '../project.js';
+import { outputRoot } from '../output-root.js';
+import { auditStage, modelName, resolveModel } from '../project.js';
 
 function human(report: EvalReport, out: string, cwd: string): string {
   const lines = [

@@ -27,14 +27,8 @@ import {
 } from '@slipway/governance';
 import type { Store } from '@slipway/tracking';
 import type { Command, CommandContext } from '../command.js';
-import {
-  loadProject,
-  modelName,
-  openProjectStore,
-  outputRoot,
-  parseModelRef,
-  REF_FORMS,
-} from '../project.js';
+import { outputRoot } from '../output-root.js';
+import { loadProject, modelName, openProjectStore, parseModelRef, REF_FORMS } from '../project.js';
 
 const configFlag = {
   config: {

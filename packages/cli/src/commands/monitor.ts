@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { monitorWindow, renderMonitorMarkdown, writeMonitorReports } from '@slipway/eval';
 import type { Command } from '../command.js';
-import { auditStage, loadProject, outputRoot, resolveModel } from '../project.js';
+import { outputRoot } from '../output-root.js';
+import { auditStage, loadProject, resolveModel } from '../project.js';
 
 export const monitorCommands: Command[] = [
   {

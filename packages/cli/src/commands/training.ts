@@ -9,14 +9,8 @@ import {
   train,
 } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
-import {
-  auditStage,
-  loadProject,
-  modelName,
-  openProjectStore,
-  outputRoot,
-  resolveModel,
-} from '../project.js';
+import { outputRoot } from '../output-root.js';
+import { auditStage, loadProject, modelName, openProjectStore, resolveModel } from '../project.js';
 
 const configFlag = {
   config: {
