@@ -3,7 +3,8 @@
  * same directory. It is a ticket lock in the manner of Lamport's bakery algorithm, because removing a
  * dead holder's lock file by name can always race with a new holder that reused the name:
  *
- *   <dir>/<name>/c-<owner>-<rand>         "choosing": exists while its owner picks a ticket number
+ *   <dir>/<name>/c-<owner>-<rand>         "choosing": exists while its owner picks a ticket number,
+ *                                         then is renamed to its ticket
  *   <dir>/<name>/t-<seq>-<owner>-<rand>   a ticket; the lowest live ticket holds the lock
  *
  * Names are unique and carry their owner (host, pid, process start), so a ticket or choosing file of a
@@ -12,7 +13,7 @@
  * tell a live holder from an abandoned ticket. Nothing is ever taken from a live process on this host.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, rmdir, unlink, utimes } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
@@ -187,21 +188,25 @@ async function acquire(
       details: holder ? { holder } : undefined,
     });
   };
-  // Announce that a number is being chosen; a releaser may remove the empty directory meanwhile.
+  // Announce that a number is being chosen. The same file then becomes the ticket by a rename, so from
+  // now until release one of the two names always exists. A releaser may remove the empty directory
+  // meanwhile (ENOENT: create it again); a file there is the lock of an older Slipway (ENOTDIR).
+  const info = JSON.stringify(ticketInfo());
+  // The last holder removed the directory, most likely: create it first rather than fail once.
+  await mkdir(dir, { recursive: true }).catch(() => {});
   for (;;) {
-    if (await legacyFileBlocks(dir)) {
-      if (Date.now() - started > options.timeoutMs) throw await timedOut([]);
-      await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 2, 100);
-      continue;
-    }
-    await mkdir(dir, { recursive: true });
     try {
-      await createExclusive(choosing);
+      await createExclusive(choosing, info);
       break;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      if (code === 'ENOENT') await mkdir(dir, { recursive: true }).catch(ignore(['EEXIST']));
+      else if (code !== 'ENOTDIR') throw err;
+      else if (await legacyFileBlocks(dir)) {
+        if (Date.now() - started > options.timeoutMs) throw await timedOut([]);
+        await sleep(wait + Math.random() * wait);
+        wait = Math.min(wait * 2, 100);
+      }
     }
   }
   let ticket: string;
@@ -212,9 +217,10 @@ async function acquire(
       if (t) max = Math.max(max, Number(t[1]));
     }
     ticket = `t-${String(max + 1).padStart(12, '0')}-${me}-${rand}`;
-    await createExclusive(join(dir, ticket), JSON.stringify(ticketInfo()));
-  } finally {
+    await rename(choosing, join(dir, ticket));
+  } catch (err) {
     await unlink(choosing).catch(ignore(['ENOENT']));
+    throw err;
   }
   const path = join(dir, ticket);
   let lost = false;

@@ -51,6 +51,8 @@ export interface AddReport {
 export function withRepoLock<T>(repo: DvcRepo, fn: () => Promise<T>): Promise<T> {
   const tmp = join(repo.dvcDir, 'tmp');
   mkdirInside(repo.root, tmp, '.dvc/tmp');
+  // The lock directory too: a committed link there would put lock files elsewhere.
+  assertRepoWrite(repo, join(tmp, 'slipway.lock'), '.dvc/tmp/slipway.lock');
   return withDirectoryLock(
     tmp,
     async () => {
