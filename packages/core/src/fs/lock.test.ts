@@ -131,4 +131,28 @@ describe('withDirectoryLock under contention', () => {
     expect(await withDirectoryLock(dir, async () => 'ran', { timeoutMs: 5000 })).toBe('ran');
     expect(existsSync(lockDir)).toBe(false);
   });
+
+  it('another host: a ticket with a fresh heartbeat is waited for, one whose heartbeat stopped is taken over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-lock-foreign-'));
+    const lockDir = join(dir, '.slipway.lock');
+    const { mkdir, utimes } = await import('node:fs/promises');
+    const { hostTag } = await import('./owner.js');
+    await mkdir(lockDir);
+    const other = hostTag() === 'ffffffff' ? 'eeeeeeee' : 'ffffffff';
+    const ticket = join(lockDir, `t-000000000001-${other}-4242-0-abcdef01`);
+    await writeFile(ticket, JSON.stringify({ pid: 4242, host: 'build-7', since: Date.now() }));
+    // Fresh heartbeat: pid 4242 means nothing here, so the holder is alive as far as anyone can tell.
+    await expect(
+      withDirectoryLock(dir, async () => 'stolen', { staleMs: 5000, timeoutMs: 300, waitNoticeMs: 1e9 }),
+    ).rejects.toMatchObject({
+      code: 'LOCK_TIMEOUT',
+      hint: expect.stringContaining('process 4242 on build-7'),
+    });
+    expect(existsSync(ticket)).toBe(true);
+    // No heartbeat for longer than the stale time: abandoned.
+    const old = new Date(Date.now() - 60_000);
+    await utimes(ticket, old, old);
+    expect(await withDirectoryLock(dir, async () => 'ran', { staleMs: 5000, timeoutMs: 5000 })).toBe('ran');
+    expect(existsSync(ticket)).toBe(false);
+  });
 });
