@@ -262,14 +262,14 @@ describe('kill -9 at random points, then a normal run', () => {
     const p = await makeProject({
       config: {
         tracking: { uri: 'store' },
-        training: { backend: 'cpu', epochs: 120, batchSize: 32, seed: 7, validationSplit: 0.2 },
+        training: { backend: 'cpu', epochs: 150, batchSize: 32, seed: 7, validationSplit: 0.2 },
       },
     });
     const runs = join(p.dir, 'store', 'runs');
     const child = start(p.dir, ['train']);
     let createdAt = 0;
-    // At a random moment (up to 0.8 s) after the run exists: logging params, inputs or epoch metrics.
-    const delay = Math.random() * 800;
+    // At a random moment (up to 0.5 s) after the run exists: logging params, inputs or epoch metrics.
+    const delay = Math.random() * 500;
     const killed = await killWhen(
       child,
       () => {
