@@ -9,7 +9,15 @@ import { appendFile, mkdtemp, open, readFile, rm, stat, utimes, writeFile } from
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isMlflowError, LocalStore, type MetricPoint, MlflowHttp, MlflowStore } from '@slipway/tracking';
+import {
+  isMlflowError,
+  LocalStore,
+  type MetricPoint,
+  MlflowHttp,
+  MlflowStore,
+  markOrphanedRuns,
+  runOwnerTags,
+} from '@slipway/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type MlflowServer, mlflowPython, startMlflow } from './support/mlflow.js';
 
@@ -235,6 +243,51 @@ print(json.dumps({"sha256": h.hexdigest()}))`,
     expect(py.sha256).toBe(expected);
     await store.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('marks the RUNNING run of a killed process KILLED, with the reason; live and unowned runs stay', async () => {
+    const store = new MlflowStore(server.url);
+    const exp = await store.getOrCreateExperiment('orphans');
+    // A real process starts a run recording itself as owner, then dies with SIGKILL.
+    const script = `import { MlflowStore, runOwnerTags } from ${JSON.stringify(join(REPO, 'packages/tracking/src/index.ts'))};
+const s = new MlflowStore(${JSON.stringify(server.url)});
+const r = await s.createRun(${JSON.stringify(exp.id)}, { tags: runOwnerTags() });
+process.stdout.write(r.id + '\\n');
+process.kill(process.pid, 'SIGKILL');`;
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@slipway/source',
+        '--import',
+        join(REPO, 'scripts/src-hooks.mjs'),
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => child.once('exit', r));
+    const orphan = out.trim();
+    const mine = await store.createRun(exp.id, { tags: runOwnerTags() });
+    const unowned = await store.createRun(exp.id);
+    const marked = await markOrphanedRuns(store, exp.id);
+    expect(marked.map((m) => m.runId)).toEqual([orphan]);
+    const seen = (await mlflowPython(
+      server.url,
+      `import json, mlflow
+c = mlflow.MlflowClient()
+print(json.dumps({i: {"status": c.get_run(i).info.status, "end": c.get_run(i).info.end_time, "reason": c.get_run(i).data.tags.get("slipway.end_reason")} for i in ${JSON.stringify([orphan, mine.id, unowned.id])}}))`,
+    )) as Record<string, { status: string; end: number | null; reason: string | null }>;
+    expect(seen[orphan]?.status).toBe('KILLED');
+    expect(seen[orphan]?.end).toBeTypeOf('number');
+    expect(seen[orphan]?.reason).toMatch(
+      /^process \d+ on .+ ended without finishing the run \(killed or crashed\)/,
+    );
+    expect(seen[mine.id]).toMatchObject({ status: 'RUNNING', reason: null });
+    expect(seen[unowned.id]).toMatchObject({ status: 'RUNNING', reason: null });
+    await store.close();
   });
 
   it('logs 10,000 metrics exactly once across a server kill and restart', async () => {

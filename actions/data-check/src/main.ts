@@ -155,7 +155,8 @@ async function run(): Promise<void> {
   const markdown = `## ${passed ? '✅' : '❌'} Slipway data-check: **${passed ? 'PASS' : 'FAIL'}**\n\n${sections.join('\n')}`;
 
   const out = resolve(cwd, 'slipway-report/data-check.json');
-  await writeJsonAtomic(out, { passed, status, validations, drift });
+  // The checkout is the pull request's: no link it commits may carry the report elsewhere.
+  await writeJsonAtomic(out, { passed, status, validations, drift }, { root: workspace });
   const published = await publishReport({
     client: GitHubClient.fromEnv(token, process.env, {
       onRetry: (r) =>

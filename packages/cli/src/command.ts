@@ -20,6 +20,8 @@ export interface CommandContext {
   progress: Progress;
   /** Human output on stdout (suppressed with --json). */
   print(text: string): void;
+  /** Raw bytes on stdout, with or without --json: the data of an output given as `-`. */
+  stdout(text: string): void;
   /** Structured result: JSON on stdout with --json, else rendered by `human`. */
   output(data: unknown, human?: (data: unknown) => string): void;
   stdoutIsTTY: boolean;

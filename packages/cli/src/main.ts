@@ -200,6 +200,9 @@ export async function main(
       print(text) {
         if (!json) io.stdout.write(`${text}\n`);
       },
+      stdout(data) {
+        io.stdout.write(data);
+      },
       output(data, human) {
         if (json) io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
         else io.stdout.write(`${human ? human(data) : JSON.stringify(data, null, 2)}\n`);

@@ -4,8 +4,25 @@
  * this instead of the index, which also loads the config schemas (zod, yaml).
  */
 export { ExitCode, fsError, isSlipwayError, SlipwayError } from './errors.js';
-export { commitTemp, reserveTemp, writeFileAtomic, writeJsonAtomic } from './fs/atomic.js';
-export { type LockOptions, withDirectoryLock } from './fs/lock.js';
+export {
+  commitTemp,
+  reserveTemp,
+  type WriteOptions,
+  writeFileAtomic,
+  writeJsonAtomic,
+  writeTargetKind,
+} from './fs/atomic.js';
+export { describeHolder, type LockHolder, type LockOptions, withDirectoryLock } from './fs/lock.js';
+export { isStdout, writeOutput } from './fs/output.js';
+export { currentOwner, hostTag, type Owner, ownerGone, ownerTag, processStart } from './fs/owner.js';
+export {
+  assertSafeWritePath,
+  componentsBelow,
+  findRepositoryRoot,
+  isGitDirName,
+  mkdirInside,
+} from './fs/safe-path.js';
+export { isAbandonedTemp, sweepTemps, tempName, tempPathFor } from './fs/temp.js';
 export {
   canonicalJson,
   type DirectoryEntryHash,

@@ -98,7 +98,18 @@ async function treeOfDirectory(git: Git, store: string): Promise<string> {
     // files of a running writer are left out.
     const env = { ...index, GIT_DIR: gitDir, GIT_WORK_TREE: store };
     await inStore(
-      ['add', '--all', '--force', '--', '.', ':(exclude,glob)**/.slipway.lock', ':(exclude,glob)**/.*.tmp'],
+      [
+        'add',
+        '--all',
+        '--force',
+        '--',
+        '.',
+        ':(exclude,glob)**/.slipway.lock',
+        // Lock directories (tickets of a writer that is running) are never part of the store.
+        ':(exclude,glob)**/.slipway.lock/**',
+        ':(exclude,glob)**/.lock/**',
+        ':(exclude,glob)**/.*.tmp',
+      ],
       {
         env,
       },

@@ -6,5 +6,6 @@ export { LocalStore } from './local/store.js';
 export { type HttpOptions, isMlflowError, MlflowError, MlflowHttp } from './mlflow/http.js';
 export { MlflowStore, type MlflowStoreOptions } from './mlflow/store.js';
 export { type OpenStoreOptions, openStore, resolveTrackingUri } from './open.js';
+export { markOrphanedRuns, type OrphanedRun, OWNER_TAGS, runOwnerTags } from './orphans.js';
 export type * from './types.js';
 export { MAX_LOG_LINE } from './types.js';

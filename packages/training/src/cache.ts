@@ -67,7 +67,7 @@ export async function writeTrainEntry(root: string, entry: TrainLockEntry): Prom
     async () => {
       const lock = await readLock(root);
       lock.stages.train = entry;
-      await writeJsonAtomic(join(root, LOCK_FILE), lock);
+      await writeJsonAtomic(join(root, LOCK_FILE), lock, { root });
     },
     { name: 'slipway.lock.lock' },
   );

@@ -1,7 +1,15 @@
 /** `slipway predict`: batch inference over a dataset in chunks, prediction columns appended. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { commitTemp, type Progress, reserveTemp, SlipwayError, silentProgress } from '@slipway/core';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import {
+  commitTemp,
+  type Progress,
+  reserveTemp,
+  SlipwayError,
+  silentProgress,
+  sweepTemps,
+  tempName,
+} from '@slipway/core';
 import {
   type Column,
   connect,
@@ -23,6 +31,8 @@ export interface PredictBatchOptions {
   progress?: Progress;
   /** Rows per chunk (default 65,536). */
   batchRows?: number;
+  /** The repository: an output inside it may not pass through (or be) a symbolic link. */
+  root?: string;
 }
 
 export interface PredictBatchResult {
@@ -81,9 +91,15 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   const progress = options.progress ?? silentProgress;
   const output = resolve(options.output);
   const format = formatOf(output);
+  const place = { given: options.output, ...(options.root ? { root: options.root } : {}) };
+  // Refused targets (a link, a directory, a path through a link) fail before any work.
+  reserveTemp(output, place);
   const info = await describeDataset(options.input);
   const task = progress.task('predict', { total: info.rowCount, unit: 'rows' });
-  const parts = await mkdtemp(join(resolve(output, '..'), '.slipway-predict-'));
+  // Parts of a killed run are swept by the next one (their names say whose they were).
+  await sweepTemps(dirname(output));
+  const parts = join(dirname(output), tempName('.slipway-predict'));
+  await mkdir(parts);
   let rows = 0;
   let columns: string[] = [];
   try {
@@ -111,7 +127,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
       });
     }
     // One COPY joins the parts in order into the requested format; memory stays at one chunk.
-    const tmp = reserveTemp(output);
+    const tmp = reserveTemp(output, place);
     const c = await connect();
     try {
       const files = Array.from({ length: index }, (_, i) =>

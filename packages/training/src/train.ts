@@ -2,13 +2,14 @@
  * `slipway train`: read the training split, fit the features on it, train, and write a content-addressed
  * model package, unless `slipway.lock` says the same inputs already produced one.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
+  assertSafeWritePath,
   ciFacts,
+  componentsBelow,
   type DatasetRef,
   didYouMean,
   gitFacts,
@@ -16,14 +17,18 @@ import {
   LINEAGE_SCHEMA,
   type Lineage,
   type LoadedConfig,
+  mkdirInside,
   type Progress,
   resolveProjectPath,
   SLIPWAY_VERSION,
   SlipwayError,
   silentProgress,
+  sweepTemps,
+  tempName,
+  tempPathFor,
 } from '@slipway/core';
 import { dataDigest, describeDataset, profileTable, readTable } from '@slipway/data';
-import type { MetricPoint, Store } from '@slipway/tracking';
+import { type MetricPoint, markOrphanedRuns, runOwnerTags, type Store } from '@slipway/tracking';
 import { selectBackend, type TrainedOn } from './backend.js';
 import { inputsHash, readLock, type TrainInputs, writeTrainEntry } from './cache.js';
 import { SIGNATURE_SCHEMA, type Signature } from './contract.js';
@@ -182,7 +187,8 @@ async function cachedResult(
 }
 
 /** Moves the finished temp directory to its final place; an existing package there is replaced. */
-async function place(tmp: string, final: string): Promise<void> {
+async function place(tmp: string, final: string, root: string): Promise<void> {
+  if (componentsBelow(root, final)) assertSafeWritePath(root, final, projectRelative(root, final));
   if (existsSync(final)) {
     const entries = await readdir(final);
     if (entries.length > 0 && !entries.includes('manifest.json')) {
@@ -191,7 +197,7 @@ async function place(tmp: string, final: string): Promise<void> {
         hint: 'pass an empty or new directory to --out',
       });
     }
-    const old = `${final}.old-${randomBytes(4).toString('hex')}`;
+    const old = tempPathFor(final);
     await rename(final, old);
     await rename(tmp, final);
     await rm(old, { recursive: true, force: true });
@@ -245,6 +251,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     backend: backend.name,
     outDir: outDir ? projectRelative(root, outDir) : null,
   };
+  if (store) {
+    // A train killed earlier left its run RUNNING; its process is gone, so say so (MLflow's KILLED).
+    // Before the cache check: a reused package starts no run, but the killed one must still be closed.
+    const experiment = await store.getOrCreateExperiment(
+      config.tracking.experiment ?? config.model.name ?? config.project.name,
+    );
+    for (const orphan of await markOrphanedRuns(store, experiment.id))
+      progress.line(`train: run ${orphan.runId} marked KILLED: ${orphan.reason}`);
+  }
   if (!options.force) {
     const hit = await cachedResult(root, inputs, backend, progress);
     if (hit) return hit;
@@ -334,6 +349,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const run = await store.createRun(experiment.id, {
       name: `train-${startedAt.toISOString().replace(/[:.]/g, '-')}`,
       tags: {
+        ...runOwnerTags(),
         'slipway.stage': 'train',
         'slipway.backend': backend.name,
         ...(git.commit ? { 'mlflow.source.git.commit': git.commit } : {}),
@@ -365,10 +381,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 
   const packagesDir = join(root, '.slipway', 'packages');
-  const tmp = join(
-    outDir ? resolve(outDir, '..') : packagesDir,
-    `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
-  );
+  const tmpParent = outDir ? resolve(outDir, '..') : packagesDir;
+  // Where the package goes must not pass through a link inside the project (a committed
+  // `.slipway/packages -> elsewhere` would put it there).
+  if (componentsBelow(root, tmpParent)) mkdirInside(root, tmpParent, projectRelative(root, tmpParent));
+  else await mkdir(tmpParent, { recursive: true });
+  // Half-written packages of a train that was killed: their names say whose they were.
+  await sweepTemps(tmpParent);
+  const tmp = join(tmpParent, tempName('.package'));
   try {
     progress.line(
       `train: ${trainRows.length.toLocaleString('en-US')} rows (${valRows.length.toLocaleString('en-US')} for validation), ${width} input features, backend ${backend.name}`,
@@ -455,7 +475,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(trees ? { trees } : { model: model! }),
     });
     const packageDir = outDir ?? join(packagesDir, manifest.hash.slice(0, 12));
-    await place(tmp, packageDir);
+    await place(tmp, packageDir, root);
     if (store && runId) {
       await store.logArtifact(runId, packageDir, 'model');
       await store.setTags(runId, { 'slipway.package.hash': manifest.hash });

@@ -1,11 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
   findConfigFile,
+  isStdout,
   loadConfig,
   type SlipwayConfig,
   SlipwayError,
-  writeFileAtomic,
-  writeJsonAtomic,
+  writeOutput,
 } from '@slipway/core';
 import {
   type DataSchema,
@@ -22,6 +22,22 @@ import {
   validateDataset,
 } from '@slipway/data';
 import type { Command, CommandContext, FlagSpec } from '../command.js';
+import { outputRoot } from '../output-root.js';
+
+/**
+ * Writes an output file as Unix tools do: `-` is standard output (and the summary is then left out,
+ * so stdout holds only the data), `/dev/null` writes nothing, any other path is written atomically
+ * and never through a symbolic link inside the repository.
+ */
+async function emit(ctx: CommandContext, given: string, text: string): Promise<string> {
+  return writeOutput(given, text, {
+    cwd: ctx.cwd,
+    stdout: (d) => ctx.stdout(typeof d === 'string' ? d : Buffer.from(d).toString('utf8')),
+    ...outputRoot(ctx.cwd),
+  });
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 const outFlag = (what: string, fallback: string): FlagSpec => ({
   type: 'string',
@@ -71,8 +87,8 @@ export const dataQualityCommands: Command[] = [
     async run(ctx) {
       const dataset = one(ctx, 'data schema infer <dataset>');
       const schema = await inferSchema(dataset);
-      const out = abs(ctx, str(ctx, 'out') ?? 'schema.json');
-      await writeJsonAtomic(out, schema);
+      const out = await emit(ctx, str(ctx, 'out') ?? 'schema.json', json(schema));
+      if (isStdout(out)) return 0;
       ctx.output({ file: out, schema }, (d) => {
         const s = (d as { file: string; schema: DataSchema }).schema;
         const lines = [`wrote ${out}`];
@@ -130,8 +146,8 @@ export const dataQualityCommands: Command[] = [
     async run(ctx) {
       const dataset = one(ctx, 'data profile <dataset>');
       const profile = await profileDataset(dataset);
-      const out = abs(ctx, str(ctx, 'out') ?? 'profile.json');
-      await writeJsonAtomic(out, profile);
+      const out = await emit(ctx, str(ctx, 'out') ?? 'profile.json', json(profile));
+      if (isStdout(out)) return 0;
       ctx.output({ file: out, profile }, () => summarizeProfile(out, profile));
       return 0;
     },
@@ -149,8 +165,8 @@ export const dataQualityCommands: Command[] = [
       }
       const profiles = await Promise.all(ctx.positionals.map((p) => readProfile(abs(ctx, p))));
       const merged = mergeProfiles(...profiles);
-      const out = abs(ctx, str(ctx, 'out') ?? 'profile.json');
-      await writeJsonAtomic(out, merged);
+      const out = await emit(ctx, str(ctx, 'out') ?? 'profile.json', json(merged));
+      if (isStdout(out)) return 0;
       ctx.output({ file: out, profile: merged }, () => summarizeProfile(out, merged));
       return 0;
     },
@@ -199,13 +215,26 @@ export const dataQualityCommands: Command[] = [
         ...(config ? { config } : {}),
         ...(columns ? { columns } : {}),
       });
-      const out = str(ctx, 'out');
-      if (out) await writeJsonAtomic(abs(ctx, out), report);
-      const md = str(ctx, 'markdown');
-      if (md) await writeFileAtomic(abs(ctx, md), renderDriftMarkdown(report));
-      const html = str(ctx, 'html');
-      if (html) await writeFileAtomic(abs(ctx, html), renderDriftHtml(report));
-      ctx.output(report, (d) => summarizeDrift(d as DriftReport));
+      const outputs: [string | undefined, () => string][] = [
+        [str(ctx, 'out'), () => json(report)],
+        [str(ctx, 'markdown'), () => renderDriftMarkdown(report)],
+        [str(ctx, 'html'), () => renderDriftHtml(report)],
+      ];
+      if (outputs.filter(([given]) => given !== undefined && isStdout(given)).length > 1) {
+        throw new SlipwayError(
+          'CLI_BAD_ARGUMENTS',
+          'slipway data drift: only one output can be `-` (standard output)',
+          {
+            hint: 'write the other reports to files',
+          },
+        );
+      }
+      let toStdout = false;
+      for (const [given, render] of outputs) {
+        if (given === undefined) continue;
+        if (isStdout(await emit(ctx, given, render()))) toStdout = true;
+      }
+      if (!toStdout) ctx.output(report, (d) => summarizeDrift(d as DriftReport));
       return report.drifted ? 1 : 0;
     },
   },

@@ -2,6 +2,7 @@ import { join, relative, resolve } from 'node:path';
 import { ExitCode, loadConfig, SlipwayError } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
 import type { Command } from '../command.js';
+import { outputRoot } from '../output-root.js';
 import { auditStage, modelName, resolveModel } from '../project.js';
 
 function human(report: EvalReport, out: string, cwd: string): string {
@@ -106,7 +107,7 @@ export const evalCommands: Command[] = [
           typeof ctx.flags.out === 'string'
             ? resolve(ctx.cwd, ctx.flags.out)
             : join(loaded.root, '.slipway', 'eval', candidate.model.hash.slice(0, 16));
-        const written = await writeReports(report, out);
+        const written = await writeReports(report, out, outputRoot(ctx.cwd));
         await auditStage(loaded, {
           event: 'eval',
           outcome: report.verdict === 'pass' ? 'ok' : 'failed',

@@ -28,6 +28,7 @@ import {
 } from '@slipway/governance';
 import type { Store } from '@slipway/tracking';
 import type { Command, CommandContext } from '../command.js';
+import { outputRoot } from '../output-root.js';
 import { loadProject, modelName, openProjectStore, parseModelRef, REF_FORMS } from '../project.js';
 import { policyFlag, policyFlagDef, trustedInputsOf } from '../trusted.js';
 
@@ -166,7 +167,7 @@ export const governanceCommands: Command[] = [
           evalReport: report,
           projectRoot: loaded.root,
         });
-        const written = await writeModelCard(out, card);
+        const written = await writeModelCard(out, card, outputRoot(ctx.cwd));
         result = {
           target: 'package',
           packageHash: card.packageHash,
@@ -194,7 +195,7 @@ export const governanceCommands: Command[] = [
             auditKey: keyOf(loaded),
             projectRoot: loaded.root,
           });
-          const written = await writeModelCard(out, card);
+          const written = await writeModelCard(out, card, outputRoot(ctx.cwd));
           const record = ctx.flags['no-record'] !== true;
           if (record) await recordModelCard(store, v, written);
           return {

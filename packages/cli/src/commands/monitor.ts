@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { monitorWindow, renderMonitorMarkdown, writeMonitorReports } from '@slipway/eval';
 import type { Command } from '../command.js';
+import { outputRoot } from '../output-root.js';
 import { auditStage, loadProject, resolveModel } from '../project.js';
 
 export const monitorCommands: Command[] = [
@@ -62,7 +63,7 @@ export const monitorCommands: Command[] = [
             progress: ctx.progress,
             ...(typeof ctx.flags.labels === 'string' ? { labels: resolve(ctx.cwd, ctx.flags.labels) } : {}),
           });
-          const files = await writeMonitorReports(report, resolve(outRoot, name));
+          const files = await writeMonitorReports(report, resolve(outRoot, name), outputRoot(ctx.cwd));
           await auditStage(loaded, {
             event: 'drift',
             outcome: report.alert ? 'alert' : 'ok',

@@ -12,6 +12,7 @@ import {
   startServer,
 } from '@slipway/serving';
 import type { Command, CommandContext } from '../command.js';
+import { outputRoot } from '../output-root.js';
 import { projectTrackingUri } from '../tracking-uri.js';
 
 const servingDefaults = (): ServingConfig => configSchema.shape.serving.unwrap().parse({}) as ServingConfig;
@@ -361,7 +362,7 @@ export const servingCommands: Command[] = [
       });
       if (typeof ctx.flags.out === 'string') {
         const out = resolve(ctx.cwd, ctx.flags.out);
-        await writeFileAtomic(out, m.yaml);
+        await writeFileAtomic(out, m.yaml, { given: ctx.flags.out, ...outputRoot(ctx.cwd) });
         ctx.output(
           { file: out, objects: m.objects.map((o) => `${o.kind}/${o.metadata?.name}`) },
           (d) => `wrote ${(d as { file: string }).file}`,

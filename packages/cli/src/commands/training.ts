@@ -9,6 +9,7 @@ import {
   train,
 } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
+import { outputRoot } from '../output-root.js';
 import { auditStage, loadProject, modelName, openProjectStore, resolveModel } from '../project.js';
 
 const configFlag = {
@@ -120,6 +121,7 @@ export const trainingCommands: Command[] = [
           input: resolve(ctx.cwd, ctx.flags.input as string),
           output: resolve(ctx.cwd, ctx.flags.output as string),
           progress: ctx.progress,
+          ...outputRoot(ctx.cwd),
         });
         ctx.output(
           { ...result, model: { dir: pkg.dir, hash: pkg.hash, name: pkg.signature.name } },

@@ -1,9 +1,16 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { type Progress, SlipwayError, silentProgress, withDirectoryLock } from '@slipway/core/base';
+import {
+  mkdirInside,
+  type Progress,
+  SlipwayError,
+  silentProgress,
+  withDirectoryLock,
+} from '@slipway/core/base';
 import { type DvcFile, readDvcFile, renderDvcFile, writeDvcFile } from './dvcfile.js';
 import { ignoreOutput } from './gitignore.js';
-import { type DvcRepo, repoRelative, resolveRepo } from './repo.js';
+import { sweepCrashLeftovers } from './leftovers.js';
+import { assertRepoWrite, type DvcRepo, repoRelative, resolveRepo } from './repo.js';
 import { HashState } from './state.js';
 import { hashOutput } from './tree.js';
 
@@ -37,14 +44,30 @@ export interface AddReport {
   results: AddResult[];
 }
 
-/** Lock shared by every Slipway command that writes the cache or `.dvc` files of a project. */
+/**
+ * Lock shared by every Slipway command that writes the cache or `.dvc` files of a project. Whoever
+ * takes it first removes what a killed command left: temp objects in the cache, staged checkout files.
+ */
 export function withRepoLock<T>(repo: DvcRepo, fn: () => Promise<T>): Promise<T> {
-  return withDirectoryLock(join(repo.dvcDir, 'tmp'), fn, { name: 'slipway.lock', timeoutMs: 600_000 });
+  const tmp = join(repo.dvcDir, 'tmp');
+  mkdirInside(repo.root, tmp, '.dvc/tmp');
+  // The lock directory too: a committed link there would put lock files elsewhere.
+  assertRepoWrite(repo, join(tmp, 'slipway.lock'), '.dvc/tmp/slipway.lock');
+  return withDirectoryLock(
+    tmp,
+    async () => {
+      await sweepCrashLeftovers(repo);
+      return fn();
+    },
+    { name: 'slipway.lock', timeoutMs: 600_000 },
+  );
 }
 
 function checkPath(repo: DvcRepo, cwd: string, given: string): { abs: string; rel: string } {
   const abs = resolve(cwd, given.replace(/[/\\]+$/, '') || given);
   const rel = repoRelative(repo, abs, given);
+  // What add writes: `<path>.dvc` and the `.gitignore` beside it; refused before any hashing.
+  assertRepoWrite(repo, `${abs}.dvc`, `${rel}.dvc`);
   if (abs.endsWith('.dvc')) {
     throw new SlipwayError('PATH_IS_DVC_FILE', `${given}: is a .dvc file`, {
       hint: 'pass the data path it tracks instead',
@@ -109,8 +132,8 @@ export async function addPaths(paths: readonly string[], options: VersioningOpti
           ...(hashed.isexec ? { isexec: true } : {}),
         });
         const changed = text !== before;
-        if (changed) await writeDvcFile(dvcPath, text);
-        const gitignore = repo.scm ? await ignoreOutput(abs) : undefined;
+        if (changed) await writeDvcFile(dvcPath, text, repo.root);
+        const gitignore = repo.scm ? await ignoreOutput(abs, repo.root) : undefined;
         results.push({
           path: rel,
           dvcFile: `${rel}.dvc`,

@@ -1,12 +1,13 @@
 import { existsSync, lstatSync } from 'node:fs';
-import { chmod, mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { isSlipwayError, SlipwayError, silentProgress } from '@slipway/core/base';
+import { chmod, rm } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { isSlipwayError, mkdirInside, ownerTag, SlipwayError, silentProgress } from '@slipway/core/base';
 import { type VersioningOptions, withRepoLock } from './add.js';
 import type { CopyJob, JobErr, JobOk } from './hash-worker.js';
+import { stagingDir } from './leftovers.js';
 import { corruptObject, readManifest } from './objects.js';
 import { runJobs } from './pool.js';
-import { cachePath, type DvcRepo, resolveRepo } from './repo.js';
+import { assertRepoWrite, cachePath, type DvcRepo, resolveRepo } from './repo.js';
 import { HashState } from './state.js';
 import { collectOuts, type TrackedOut } from './targets.js';
 import { type HashedOutput, hashOutput, jobError } from './tree.js';
@@ -70,6 +71,9 @@ async function checkoutOne(
     });
   }
   const isDir = oid.endsWith('.dir');
+  // The output and every directory above it must be real: a committed link would carry the write
+  // (or the removal of files the recorded version lacks) outside the project.
+  assertRepoWrite(repo, t.abs, t.rel);
   const present = lstatSync(t.abs, { throwIfNoEntry: false });
   let current: HashedOutput | undefined;
   if (present) {
@@ -134,17 +138,32 @@ async function checkoutOne(
         unsaved.map((r) => (r ? `${t.rel}/${r}` : t.rel)),
       );
   }
+  const staging = stagingDir(repo);
+  mkdirInside(repo.root, staging, '.dvc/tmp/slipway-staging');
   const jobs: CopyJob[] = toWrite.map((w) => ({
     t: 'copy',
     src: cachePath(repo, w.md5),
     dst: w.abs,
     expect: w.md5,
     mode: w.mode,
+    tmpDir: staging,
+    tmpTag: ownerTag(),
   }));
+  // Inside a tracked directory too, no directory on the way may be a link (the walk above follows them).
+  const checked = new Set<string>();
+  const shown = (abs: string) =>
+    abs === t.abs ? t.rel : `${t.rel}/${relative(t.abs, abs).split(sep).join('/')}`;
+  for (const abs of [...toWrite.map((w) => w.abs), ...toRemove.map((r) => join(t.abs, ...r.split('/')))]) {
+    const parent = dirname(abs);
+    if (checked.has(parent)) continue;
+    checked.add(parent);
+    // The file itself is renamed over or unlinked, which replaces a link rather than following it.
+    assertRepoWrite(repo, abs, shown(abs), { finalMayBeLink: abs !== t.abs });
+  }
   for (const w of toWrite) {
     // A file where a directory must go (or the reverse) is replaced; checked against loss above.
     const parent = dirname(w.abs);
-    if (!existsSync(parent)) await mkdir(parent, { recursive: true });
+    if (!existsSync(parent)) mkdirInside(repo.root, parent, shown(w.abs));
   }
   const sizes = jobs.map(() => 0);
   const task = (options.progress ?? silentProgress).task(`checkout ${t.rel}`, { unit: 'bytes' });
@@ -168,7 +187,7 @@ async function checkoutOne(
     state.set({ ino: ok.ino, mtime: ok.mtime, size: ok.size }, ok.md5);
   });
   for (const rel of toRemove) await rm(join(t.abs, ...rel.split('/')), { force: true });
-  if (!existsSync(t.abs) && isDir) await mkdir(t.abs, { recursive: true });
+  if (!existsSync(t.abs) && isDir) mkdirInside(repo.root, t.abs, t.rel);
   return { ...base, action: 'restored', restored: toWrite.length, removed: toRemove.length };
 }
 

@@ -32,6 +32,8 @@ export interface DvcFile {
   text: string;
   outs: DvcOut[];
   doc: Document;
+  /** The document as plain values (aliases expanded within the parser's budget). */
+  value: Record<string, unknown>;
 }
 
 /** The hash of a newly computed output, written in DVC's key order. */
@@ -63,6 +65,19 @@ export function parseDvcFile(text: string, file: string): DvcFile {
       line,
       `not valid YAML: ${first.message.split('\n')[0]}`,
       'the file may be truncated or hand-edited; restore it from git or re-add the data',
+    );
+  }
+  // Aliases expand when the document is turned into values: a "billion laughs" file is stopped by
+  // the parser's alias budget, which must surface as this file being invalid, not as a crash.
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw invalid(
+      file,
+      1,
+      `not a usable YAML document: ${(err as Error).message.split('\n')[0]}`,
+      'a .dvc file needs no YAML anchors or aliases; restore it from git or re-create it with `slipway data add <path>`',
     );
   }
   const root = doc.contents;
@@ -126,7 +141,7 @@ export function parseDvcFile(text: string, file: string): DvcFile {
     if (typeof remote.v === 'string') out.remote = remote.v;
     return out;
   });
-  return { file, text, outs, doc };
+  return { file, text, outs, doc, value: value as Record<string, unknown> };
 }
 
 export async function readDvcFile(file: string): Promise<DvcFile> {
@@ -180,6 +195,7 @@ export function renderDvcFile(existing: DvcFile | undefined, path: string, hash:
   return doc.toString({ indentSeq: false, singleQuote: true, lineWidth: 0 });
 }
 
-export async function writeDvcFile(file: string, text: string): Promise<void> {
-  await writeFileAtomic(file, text);
+/** Writes a `.dvc` file; with `root`, never through a link below the project root. */
+export async function writeDvcFile(file: string, text: string, root?: string): Promise<void> {
+  await writeFileAtomic(file, text, root ? { root } : {});
 }

@@ -10,13 +10,13 @@ const escapeGitPattern = (s: string) => s.replace(/[[\]!*#?]/g, (c) => `\\${c}`)
  * Adds `/<name>` to the `.gitignore` beside the output, as DVC does: appended once, with a newline
  * first when the file does not end in one.
  */
-export async function ignoreOutput(abs: string): Promise<string | undefined> {
+export async function ignoreOutput(abs: string, root?: string): Promise<string | undefined> {
   const file = join(dirname(abs), '.gitignore');
   const entry = `/${escapeGitPattern(basename(abs))}`;
   const text = existsSync(file) ? await readFile(file, 'utf8') : '';
   const lines = new Set(text.split('\n'));
   if (lines.has(entry)) return undefined;
   const prefix = text === '' || text.endsWith('\n') ? '' : '\n';
-  await writeFileAtomic(file, `${text}${prefix}${entry}\n`);
+  await writeFileAtomic(file, `${text}${prefix}${entry}\n`, root ? { root } : {});
   return file;
 }

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  copyFileSync,
   fstatSync,
   mkdirSync,
   openSync,
@@ -27,6 +28,8 @@ export interface HashJob {
   t: 'hash';
   path: string;
   cacheDir?: string;
+  /** Owner tag (`<host>-<pid>-<start>`) for temp names, so the next run can tell ours were abandoned. */
+  tmpTag?: string;
 }
 
 /** Copy `src` to `dst` (temp file + rename) only if its content hashes to `expect`. */
@@ -36,6 +39,9 @@ export interface CopyJob {
   dst: string;
   expect: string;
   mode: number;
+  /** Where the temp copy is written (same file system as `dst`), and its owner tag. */
+  tmpDir: string;
+  tmpTag: string;
 }
 
 export type Job = HashJob | CopyJob;
@@ -68,8 +74,9 @@ export function forgetDirs(): void {
   madeDirs.clear();
 }
 
-function tempFor(path: string): string {
-  return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+/** `<dir>/incoming.<owner>-<random>.tmp`: the name @slipway/core's sweepTemps recognises. */
+function tempIn(dir: string, tag: string | undefined): string {
+  return `${dir}/incoming.${tag ?? `00000000-${process.pid}-0`}-${randomBytes(4).toString('hex')}.tmp`;
 }
 
 export function objectPath(cacheDir: string, oid: string): string {
@@ -164,7 +171,7 @@ async function hashJob(job: HashJob, onBytes: (n: number) => void): Promise<JobO
         const obj = objectPath(job.cacheDir, md5);
         if (!exists(obj)) {
           ensureDir(dirname(obj));
-          const tmp = tempFor(obj);
+          const tmp = tempIn(`${job.cacheDir}/files/md5`, job.tmpTag);
           writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
           renameSync(tmp, obj);
         }
@@ -172,7 +179,7 @@ async function hashJob(job: HashJob, onBytes: (n: number) => void): Promise<JobO
     } else if (job.cacheDir) {
       // Copy (in the libuv pool, reflink when the filesystem can) while this thread hashes: one pass each.
       ensureDir(`${job.cacheDir}/files/md5`);
-      const tmp = tempFor(`${job.cacheDir}/files/md5/incoming`);
+      const tmp = tempIn(`${job.cacheDir}/files/md5`, job.tmpTag);
       const copying = copyFile(job.path, tmp).then(
         () => undefined,
         (err: unknown) => err,
@@ -211,12 +218,33 @@ async function hashJob(job: HashJob, onBytes: (n: number) => void): Promise<JobO
   }
 }
 
+/** Renames the verified temp onto `dst`; across file systems, through a temp beside `dst`. */
+function moveInto(tmp: string, job: CopyJob): void {
+  try {
+    renameSync(tmp, job.dst);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    const beside = tempIn(dirname(job.dst), job.tmpTag);
+    try {
+      copyFileSync(tmp, beside);
+      renameSync(beside, job.dst);
+    } finally {
+      rmSync(tmp, { force: true });
+      rmSync(beside, { force: true });
+    }
+  }
+}
+
 function copyJob(job: CopyJob, onBytes: (n: number) => void): JobOk | JobErr {
   const fd = openSync(job.src, 'r');
   try {
     const st = fstatSync(fd);
     ensureDir(dirname(job.dst));
-    const tmp = tempFor(job.dst);
+    ensureDir(job.tmpDir);
+    const tmp = tempIn(job.tmpDir, job.tmpTag);
     const out = openSync(tmp, 'wx', job.mode);
     let md5: string;
     try {
@@ -239,7 +267,7 @@ function copyJob(job: CopyJob, onBytes: (n: number) => void): JobOk | JobErr {
         },
       };
     }
-    renameSync(tmp, job.dst);
+    moveInto(tmp, job);
     const written = statSync(job.dst);
     return {
       md5,

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SlipwayError } from '@slipway/core/base';
+import { SlipwayError, tempName } from '@slipway/core/base';
 import type { RemoteConfig } from './config.js';
 
 /** An S3-compatible remote, `s3://bucket/prefix`, with DVC's `files/md5/xx/…` keys under the prefix. */
@@ -220,7 +220,8 @@ export async function s3Download(r: S3Remote, oid: string, dest: string): Promis
     throw s3Error(r, err, `download ${s3Key(r, oid)}`);
   }
   await mkdir(dirname(dest), { recursive: true });
-  const tmp = `${dest}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  // In files/md5/, where the next command's sweep finds it if this process is killed.
+  const tmp = join(dirname(dirname(dest)), tempName('incoming'));
   const hash = createHash('md5');
   let size = 0;
   try {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { SlipwayError } from '@slipway/core/base';
+import { assertSafeWritePath, isGitDirName, mkdirInside, SlipwayError } from '@slipway/core/base';
 import { cacheDirOf, isNoScm, type LoadedDvcConfig, loadDvcConfig } from './config.js';
 import { objectPath } from './hash-worker.js';
 
@@ -63,7 +63,7 @@ export async function initRepo(root: string): Promise<DvcRepo> {
   const dvcDir = join(root, '.dvc');
   if (isDir(dvcDir)) return openRepo(root);
   const git = existsSync(join(root, '.git'));
-  await mkdir(join(dvcDir, 'tmp'), { recursive: true });
+  mkdirInside(root, join(dvcDir, 'tmp'), '.dvc/tmp');
   // `wx`: when two commands initialize at once, the first writes each file and the second keeps it.
   const create = async (file: string, text: string) => {
     try {
@@ -106,15 +106,35 @@ export function repoRelative(repo: DvcRepo, abs: string, given: string): string 
     });
   }
   const posix = rel.split(sep).join('/');
-  const top = posix.split('/')[0];
-  if (top === '.dvc' || top === '.git') {
-    throw new SlipwayError('PATH_RESERVED', `${given}: inside ${top}/, which DVC and git manage`, {
-      hint: 'track data files elsewhere in the project',
-    });
+  const parts = posix.split('/');
+  // Case-insensitive file systems (macOS, Windows) open `.GIT/hooks` as `.git/hooks`.
+  const git = parts.find(isGitDirName);
+  const top = parts[0] as string;
+  if (git !== undefined || top.toLowerCase() === '.dvc') {
+    throw new SlipwayError(
+      'PATH_RESERVED',
+      `${given}: inside ${git ?? top}/, which ${git ? 'git' : 'DVC'} manages`,
+      {
+        hint: 'track data files elsewhere in the project',
+      },
+    );
   }
   return posix;
 }
 
 export function cachePath(repo: DvcRepo, oid: string): string {
   return objectPath(repo.cacheDir, oid);
+}
+
+/**
+ * Checks a path a data command is about to create, write or replace: inside the project, no symbolic
+ * link in any component below the root (the path itself included), not in `.git`.
+ */
+export function assertRepoWrite(
+  repo: DvcRepo,
+  abs: string,
+  given: string,
+  options: { finalMayBeLink?: boolean } = {},
+): void {
+  assertSafeWritePath(repo.root, abs, given, options);
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@slipway/core/base';
 
 /** What identifies an unchanged file: same inode, same mtime (ms, sub-µs precision), same size. */
@@ -66,7 +66,10 @@ export class HashState {
       for (const k of keys.slice(keys.length - MAX_ENTRIES)) kept[k] = this.entries[k] as string;
       this.entries = kept;
     }
-    await writeFileAtomic(this.file, JSON.stringify({ v: 2, e: this.entries }));
+    // The project root is two levels up (<root>/.dvc/tmp/…): no link on the way is followed.
+    await writeFileAtomic(this.file, JSON.stringify({ v: 2, e: this.entries }), {
+      root: dirname(dirname(dirname(this.file))),
+    });
     this.dirty = false;
   }
 }

@@ -43,7 +43,7 @@ function findDvcFiles(dir: string, out: string[]): void {
 
 async function outsOf(repo: DvcRepo, file: string): Promise<TrackedOut[]> {
   const parsed = await readDvcFile(file);
-  const wdirNode = (parsed.doc.toJS() as { wdir?: unknown }).wdir;
+  const wdirNode = (parsed.value as { wdir?: unknown }).wdir;
   const base = typeof wdirNode === 'string' ? resolve(dirname(file), wdirNode) : dirname(file);
   const dvcRel = repoRelative(repo, file, file);
   return parsed.outs.map((out) => {

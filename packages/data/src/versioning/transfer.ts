@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { SlipwayError, silentProgress } from '@slipway/core/base';
+import { join } from 'node:path';
+import { ownerTag, SlipwayError, silentProgress, sweepTemps } from '@slipway/core/base';
 import { type VersioningOptions, withRepoLock } from './add.js';
 import { type CheckoutReport, dataCheckout } from './checkout.js';
 import { type RemoteConfig, resolveRemote } from './config.js';
@@ -149,6 +150,8 @@ async function pushTo(
   };
   if (remote.path !== undefined) {
     const dir = localRemoteDir(remote, true);
+    // Temps of a push that was killed; the remote may be shared, so only those whose writer is gone.
+    await sweepTemps(join(dir, 'files', 'md5'));
     const todo = oids.filter((oid) => !existsSync(localRemoteObject(dir, oid)));
     result.present = oids.length - todo.length;
     const jobs: CopyJob[] = todo.map((oid) => ({
@@ -157,6 +160,8 @@ async function pushTo(
       dst: localRemoteObject(dir, oid),
       expect: oid,
       mode: 0o444,
+      tmpDir: join(dir, 'files', 'md5'),
+      tmpTag: ownerTag(),
     }));
     const sizes = todo.map((oid) => statSync(cachePath(repo, oid)).size);
     const task = progress.task(`push to ${remote.name}`, {
@@ -232,6 +237,8 @@ async function fetchFrom(
         dst: cachePath(repo, oid),
         expect: oid,
         mode: 0o444,
+        tmpDir: join(repo.cacheDir, 'files', 'md5'),
+        tmpTag: ownerTag(),
       }));
       const sizes = jobs.map((j) => statSync(j.src).size);
       task.setTotal(sizes.reduce((a, b) => a + b, 0));

@@ -1,6 +1,13 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsError, type Progress, SlipwayError, silentProgress, writeFileAtomic } from '@slipway/core/base';
+import {
+  fsError,
+  ownerTag,
+  type Progress,
+  SlipwayError,
+  silentProgress,
+  writeFileAtomic,
+} from '@slipway/core/base';
 import type { HashJob, JobErr, JobOk, JobResult } from './hash-worker.js';
 import { type IgnoreMatcher, ignoreFor } from './ignore.js';
 import { type ManifestEntry, manifestOid, serializeManifest } from './manifest.js';
@@ -200,7 +207,7 @@ export async function hashOutput(
   const jobs: HashJob[] = todo.map((i) => ({
     t: 'hash',
     path: (files[i] as WalkedFile).abs,
-    ...(options.store ? { cacheDir: repo.cacheDir } : {}),
+    ...(options.store ? { cacheDir: repo.cacheDir, tmpTag: ownerTag() } : {}),
   }));
   const sizes = todo.map((i) => (files[i] as WalkedFile).key.size);
   const bytes = sizes.reduce((a, b) => a + b, 0);

@@ -113,14 +113,17 @@ ${perf}
 export async function writeMonitorReports(
   report: MonitorReport,
   dir: string,
+  options: { root?: string } = {},
 ): Promise<{ json: string; markdown: string; html: string }> {
+  // With the repository root: never through a link inside it.
+  const place = options.root ? { root: options.root } : {};
   const paths = {
     json: join(dir, 'monitor.json'),
     markdown: join(dir, 'monitor.md'),
     html: join(dir, 'monitor.html'),
   };
-  await writeJsonAtomic(paths.json, report);
-  await writeFileAtomic(paths.markdown, renderMonitorMarkdown(report));
-  await writeFileAtomic(paths.html, renderMonitorHtml(report));
+  await writeJsonAtomic(paths.json, report, place);
+  await writeFileAtomic(paths.markdown, renderMonitorMarkdown(report), place);
+  await writeFileAtomic(paths.html, renderMonitorHtml(report), place);
   return paths;
 }

@@ -2,9 +2,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  componentsBelow,
   EVAL_REPORT_SCHEMA,
   evalReportHeaderSchema,
   fsError,
+  isSlipwayError,
+  mkdirInside,
   SlipwayError,
   writeFileAtomic,
   writeJsonAtomic,
@@ -22,12 +25,16 @@ export interface WrittenReports {
 export async function writeReports(
   report: EvalReport,
   dir: string,
-  options: MarkdownOptions = {},
+  options: MarkdownOptions & { root?: string } = {},
 ): Promise<WrittenReports> {
   const out = resolve(dir);
+  // Inside the repository, no directory on the way may be a link (a clone can commit one).
+  const place = options.root ? { root: options.root } : {};
   try {
-    await mkdir(out, { recursive: true });
+    if (options.root && componentsBelow(options.root, out)) mkdirInside(options.root, out);
+    else await mkdir(out, { recursive: true });
   } catch (err) {
+    if (isSlipwayError(err)) throw err;
     throw fsError(err, out, 'creating the report directory');
   }
   const paths = {
@@ -35,9 +42,9 @@ export async function writeReports(
     markdown: join(out, 'report.md'),
     html: join(out, 'report.html'),
   };
-  await writeJsonAtomic(paths.json, report);
-  await writeFileAtomic(paths.markdown, renderMarkdown(report, options));
-  await writeFileAtomic(paths.html, renderHtml(report));
+  await writeJsonAtomic(paths.json, report, place);
+  await writeFileAtomic(paths.markdown, renderMarkdown(report, options), place);
+  await writeFileAtomic(paths.html, renderHtml(report), place);
   return paths;
 }
 

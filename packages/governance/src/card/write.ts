@@ -16,12 +16,18 @@ export interface WrittenCard {
 }
 
 /** Writes MODEL_CARD.md and model_card.json into `dir` (atomically, each). */
-export async function writeModelCard(dir: string, card: ModelCard): Promise<WrittenCard> {
+export async function writeModelCard(
+  dir: string,
+  card: ModelCard,
+  options: { root?: string } = {},
+): Promise<WrittenCard> {
+  // With the repository root: never through a link inside it.
+  const place = options.root ? { root: options.root } : {};
   const markdown = renderModelCardMarkdown(card);
   const json = modelCardToolkitJson(card);
   const markdownPath = join(dir, CARD_MARKDOWN);
   const jsonPath = join(dir, CARD_JSON);
-  await writeFileAtomic(markdownPath, markdown);
-  await writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+  await writeFileAtomic(markdownPath, markdown, place);
+  await writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 2)}\n`, place);
   return { markdownPath, jsonPath, sha256: hashBytes(markdown), markdown, json };
 }
