@@ -77,4 +77,40 @@ describe('slipway CLI', () => {
     const printed = await cli('config', 'print', '--cwd', dir, '--json');
     expect(JSON.parse(printed.stdout).config.training.seed).toBe(42);
   });
+
+  it('takes global options anywhere on the line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-'));
+    const before = await cli('--json', '--cwd', dir, 'config', 'print');
+    const after = await cli('config', 'print', '--cwd', dir, '--json');
+    expect(before.code).toBe(2);
+    expect(JSON.parse(before.stdout)).toEqual(JSON.parse(after.stdout));
+    expect(JSON.parse(before.stdout)).toMatchObject({ error: { code: 'CONFIG_NOT_FOUND' } });
+    const between = await cli('config', '--json', 'print', '--cwd', dir);
+    expect(JSON.parse(between.stdout)).toMatchObject({ error: { code: 'CONFIG_NOT_FOUND' } });
+  });
+
+  it("`slipway help <verb>` prints that verb's options", async () => {
+    const viaHelp = await cli('help', 'data', 'add');
+    const viaFlag = await cli('data', 'add', '--help');
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toContain('slipway data add');
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+    const unknown = await cli('help', 'nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "nope"');
+  });
+
+  it("`slipway <group> --help` lists the group's verbs, and a bare group says what it has", async () => {
+    const { code, stdout } = await cli('data', '--help');
+    expect(code).toBe(0);
+    for (const verb of ['data add', 'data status', 'data schema infer', 'data validate', 'data drift'])
+      expect(stdout).toContain(verb);
+    expect(stdout).not.toContain('models list');
+    const help = await cli('help', 'models');
+    expect(help.stdout).toContain('models list');
+    const bare = await cli('data');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).not.toContain('did you mean "data"');
+    expect(bare.stderr).toContain('"data" has: data add');
+  });
 });
