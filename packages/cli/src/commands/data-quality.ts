@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   findConfigFile,
   loadConfig,
@@ -67,10 +67,26 @@ export const dataQualityCommands: Command[] = [
     summary:
       'infer schema.json: column types, nullability, numeric ranges, categorical domains (≤ 100 values)',
     args: '<dataset>',
-    flags: { out: outFlag('the schema', 'schema.json') },
+    flags: {
+      out: outFlag('the schema', 'schema.json'),
+      config: {
+        type: 'string',
+        value: '<file>',
+        description: 'config whose data.id names the id column (default: slipway.config.ts, if any)',
+      },
+    },
     async run(ctx) {
       const dataset = one(ctx, 'data schema infer <dataset>');
-      const schema = await inferSchema(dataset);
+      // The config's data.id (when there is a project) is the column never range-checked.
+      const file = str(ctx, 'config');
+      const id =
+        file || findConfigFile(ctx.cwd)
+          ? (await loadConfig({ cwd: ctx.cwd, ...(file ? { file } : {}) })).config.data.id
+          : undefined;
+      const schema = await inferSchema(dataset, {
+        source: relative(ctx.cwd, dataset).split(sep).join('/'),
+        ...(id ? { id } : {}),
+      });
       const out = abs(ctx, str(ctx, 'out') ?? 'schema.json');
       await writeJsonAtomic(out, schema);
       ctx.output({ file: out, schema }, (d) => {
