@@ -1,8 +1,15 @@
-import { join, relative, resolve } from 'node:path';
-import { ExitCode, loadConfig, SlipwayError } from '@slipway/core';
+import { relative, resolve } from 'node:path';
+import { ExitCode, loadConfig } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
 import type { Command } from '../command.js';
-import { auditStage, modelName, resolveModel } from '../project.js';
+import {
+  auditStage,
+  evalReportDir,
+  lastTrainedPackage,
+  modelName,
+  REF_FORMS,
+  resolveModel,
+} from '../project.js';
 
 function human(report: EvalReport, out: string, cwd: string): string {
   const lines = [
@@ -42,28 +49,24 @@ export const evalCommands: Command[] = [
       },
       candidate: {
         type: 'string',
-        value: '<dir|version>',
-        description: 'candidate model: package directory, or <model>@<version>',
+        value: '<model>',
+        description: `candidate: ${REF_FORMS} (default: the package the last \`slipway train\` wrote)`,
       },
       baseline: {
         type: 'string',
-        value: '<alias|dir>',
-        description: 'baseline: registry alias or package directory (default: eval.baseline, "champion")',
+        value: '<model>',
+        description: 'baseline, any model reference (default: eval.baseline, "champion")',
       },
       data: { type: 'string', value: '<dataset>', description: 'evaluation data (default: data.eval)' },
       out: {
         type: 'string',
         value: '<dir>',
-        description: 'report directory (default: .slipway/eval/<candidate hash>)',
+        description:
+          'report directory (default: slipway-out/eval/<candidate hash>, where card and register find it)',
       },
       'no-explain': { type: 'boolean', description: 'skip permutation importance and SHAP' },
     },
     async run(ctx) {
-      if (typeof ctx.flags.candidate !== 'string') {
-        throw new SlipwayError('FLAG_MISSING', 'eval: --candidate is required', {
-          hint: 'pass the package directory `slipway train` printed',
-        });
-      }
       const loaded = await loadConfig({
         cwd: ctx.cwd,
         ...(typeof ctx.flags.config === 'string' ? { file: ctx.flags.config } : {}),
@@ -75,7 +78,11 @@ export const evalCommands: Command[] = [
               eval: { ...loaded.config.eval, explain: { ...loaded.config.eval.explain, enabled: false } },
             }
           : loaded.config;
-      const candidate = await resolveModel(ctx.flags.candidate, loaded, {
+      const candidateRef =
+        typeof ctx.flags.candidate === 'string'
+          ? ctx.flags.candidate
+          : await lastTrainedPackage(loaded, '--candidate');
+      const candidate = await resolveModel(candidateRef, loaded, {
         cwd: ctx.cwd,
         flag: '--candidate',
       });
@@ -105,7 +112,7 @@ export const evalCommands: Command[] = [
         const out =
           typeof ctx.flags.out === 'string'
             ? resolve(ctx.cwd, ctx.flags.out)
-            : join(loaded.root, '.slipway', 'eval', candidate.model.hash.slice(0, 16));
+            : evalReportDir(loaded, candidate.model.hash);
         const written = await writeReports(report, out);
         await auditStage(loaded, {
           event: 'eval',

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { type LoadedConfig, SlipwayError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import {
@@ -26,8 +26,17 @@ import {
   writeModelCard,
 } from '@slipway/governance';
 import type { Store } from '@slipway/tracking';
+import { verifyModelPackage } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
-import { loadProject, modelName, openProjectStore, parseModelRef, REF_FORMS } from '../project.js';
+import {
+  findEvalReport,
+  loadProject,
+  modelName,
+  openProjectStore,
+  outputPath,
+  parseModelRef,
+  REF_FORMS,
+} from '../project.js';
 
 const configFlag = {
   config: {
@@ -137,7 +146,7 @@ export const governanceCommands: Command[] = [
         type: 'string',
         value: '<report.json>',
         description:
-          'the eval report (default for a version: the stored one); for a version it is also stored',
+          'the eval report (default: for a version the stored one, for a package the one slipway eval wrote in slipway-out/); for a version it is also stored',
       },
       'no-record': {
         type: 'boolean',
@@ -151,13 +160,18 @@ export const governanceCommands: Command[] = [
       const loaded = await loadProject(ctx);
       const out = resolve(
         ctx.cwd,
-        typeof ctx.flags.out === 'string' ? ctx.flags.out : join(loaded.root, 'slipway-out', 'card'),
+        typeof ctx.flags.out === 'string' ? ctx.flags.out : outputPath(loaded, 'card'),
       );
-      const report =
+      let report =
         typeof ctx.flags.eval === 'string' ? await readReportFile(resolve(ctx.cwd, ctx.flags.eval)) : null;
       const asPath = isAbsolute(ref!) ? ref! : resolve(ctx.cwd, ref!);
       let result: Record<string, unknown>;
       if (existsSync(asPath) && statSync(asPath).isDirectory()) {
+        // The report `slipway eval` wrote for this package in the output root, when there is one.
+        const found = report
+          ? null
+          : findEvalReport(loaded, (await verifyModelPackage(asPath)).manifest.hash);
+        if (found) report = await readReportFile(found);
         const card = await cardForPackage({
           config: loaded.config,
           packageDir: asPath,
@@ -362,10 +376,14 @@ export const governanceCommands: Command[] = [
     name: 'promote',
     summary:
       'move a registry alias to a version when the policy, eval gates, model card and approvals allow it',
-    args: '<model> <version>',
+    args: '<version|name:version|models:/name/version> (or <model> <version>)',
     flags: {
       ...configFlag,
-      to: { type: 'string', value: '<alias>', description: 'the alias to move, e.g. champion' },
+      to: {
+        type: 'string',
+        value: '<alias>',
+        description: 'the alias to move (default: eval.baseline, "champion")',
+      },
       'policy-ref': {
         type: 'string',
         value: '<ref>',
@@ -375,12 +393,14 @@ export const governanceCommands: Command[] = [
     description:
       'The actor is the GitHub event sender (GITHUB_ACTOR) in Actions, else `git config user.name` / $USER; it cannot be passed. In CI the policy is read from the base branch with git, never from the pull request. Every attempt is appended to the audit log. Exit code 1 when refused; the refusal names the rule.',
     async run(ctx) {
-      const [model, version] = need(ctx, 2, 'promote <model> <version> --to <alias>');
-      if (typeof ctx.flags.to !== 'string')
-        throw new SlipwayError('USAGE', 'missing --to <alias>', { hint: 'e.g. --to champion' });
+      need(ctx, 1, 'promote <version>');
       const loaded = await loadProject(ctx);
+      const { model, version } =
+        ctx.positionals.length >= 2
+          ? { model: ctx.positionals[0]!, version: ctx.positionals[1]! }
+          : await withStore(loaded, (store) => versionRef(store, loaded, ctx.positionals[0]!));
       const actor = await resolveIdentity({ cwd: loaded.root });
-      const alias = ctx.flags.to;
+      const alias = typeof ctx.flags.to === 'string' ? ctx.flags.to : loaded.config.eval.baseline;
       let policy: Awaited<ReturnType<typeof loadPolicyFor>>;
       try {
         policy = await loadPolicyFor(actor, {
@@ -416,7 +436,7 @@ export const governanceCommands: Command[] = [
           store,
           model: model!,
           version: version!,
-          alias: ctx.flags.to as string,
+          alias,
           actor,
           policy,
           lookup: lookupFor(),
