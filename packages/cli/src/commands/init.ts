@@ -1,13 +1,48 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SlipwayError, writeFileAtomic } from '@slipway/core';
 import type { Command } from '../command.js';
 
 /** The GitHub repository whose reusable workflows and Actions users call. */
 export const SLIPWAY_REPO = 'slipway-ml/slipway';
 
-function configTemplate(name: string): string {
+/** Sample datasets `slipway init --example <name>` copies into data/ (files in this package's templates/). */
+export const EXAMPLES = {
+  penguins: {
+    files: ['train.csv', 'eval.csv', 'README.md'],
+    summary: '333 Palmer penguins (CC0): is the penguin male, from its species, island and measurements',
+  },
+} as const;
+export type ExampleName = keyof typeof EXAMPLES;
+
+function templatesDir(): string {
+  // dist/commands/init.js and src/commands/init.ts both sit two levels below the package root.
+  return fileURLToPath(new URL('../../templates/', import.meta.url));
+}
+
+function configTemplate(name: string, example: ExampleName | null): string {
+  const data = example
+    ? `    // The sample data init wrote (data/README.md says where it comes from); replace it with yours.
+    train: 'data/train.csv',
+    eval: 'data/eval.csv',
+    label: 'male',
+    id: 'id',
+    schema: 'schema.json',`
+    : `    // Training and evaluation splits: CSV, Parquet or JSON lines.
+    train: 'data/train.csv',
+    eval: 'data/eval.csv',
+    label: 'label',
+    schema: 'schema.json',`;
+  const features = example
+    ? `    { column: 'species', transform: 'oneHot' },
+    { column: 'island', transform: 'oneHot' },
+    { column: 'beak_length_mm', transform: 'standardize' },
+    { column: 'beak_depth_mm', transform: 'standardize' },
+    { column: 'flipper_length_mm', transform: 'standardize' },
+    { column: 'body_mass_g', transform: 'standardize' },`
+    : `    { column: 'x', transform: 'standardize' },`;
   return `// Slipway project config: https://github.com/${SLIPWAY_REPO}/blob/main/docs/config.md
 // \`import type\` keeps this file loadable even before @slipway/core is installed.
 import type { SlipwayConfigInput } from '@slipway/core';
@@ -15,18 +50,18 @@ import type { SlipwayConfigInput } from '@slipway/core';
 export default {
   project: { name: '${name}', owners: [] },
   data: {
-    // Training and evaluation splits: CSV, Parquet or JSON lines.
-    train: 'data/train.csv',
-    eval: 'data/eval.csv',
-    label: 'label',
+${data}
   },
   features: [
     // One entry per input column; transforms are fitted on the training split and saved with the model.
-    { column: 'x', transform: 'standardize' },
+${features}
   ],
-  model: { task: 'binary', type: 'mlp', hidden: [32] },
-  training: { epochs: 5, seed: 42 },
+  // Gradient-boosted trees learn small and medium tables well without tuning; the validation split
+  // (training.validationSplit) stops boosting once it stops improving.
+  model: { task: 'binary', type: 'gbdt', gbdt: { iterations: 200, minSamplesLeaf: 10 } },
+  training: { seed: 42, earlyStopping: { patience: 20 } },
   eval: {
+    baseline: 'champion',
     gates: {
       roc_auc: { threshold: 0.6, minAbsoluteChange: 0 },
     },
@@ -36,19 +71,57 @@ export default {
 }
 
 const POLICY_TEMPLATE = `# Who may register, promote and roll out models. Deny by default.
-# Read from the base branch, never from the pull request being judged.
+# In CI the policy is read from the base branch, never from the pull request being judged.
+#
+# Members are named the way Slipway sees the person running it:
+#   - "@local" is whoever runs slipway on their own machine (outside GitHub Actions). Locally the identity
+#     is \`git config user.name\` (else $USER), but only "@local" matches it: a name cannot be claimed locally.
+#   - In GitHub Actions the identity is the GitHub login that triggered the run (the event's sender);
+#     list logins (alice) or org/team slugs (acme/ml-release). "@local" never matches in CI.
 version: 1
 roles:
+  local:
+    members: ["@local"]   # you, on your machine: register and promote while trying things out
   maintainers:
-    members: []   # GitHub logins or org/team slugs
+    members: []           # GitHub logins or org/team slugs that may release from CI
 grants:
+  - role: local
+    models: "*"
+    actions: [register, "promote:champion"]
   - role: maintainers
     models: "*"
     actions: [register, "promote:champion", "rollout:production"]
 approvals: {}
 `;
 
-const WORKFLOW_TEMPLATE = `name: slipway
+/** How the repository installs its dependencies, from its lockfile (or package.json's packageManager). */
+export function detectPackageManager(dir: string): {
+  name: 'pnpm' | 'npm' | 'yarn' | 'bun';
+  install: string;
+} {
+  let declared: string | undefined;
+  try {
+    declared = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { packageManager?: string })
+      .packageManager;
+  } catch {}
+  const pnpmVersion = declared?.startsWith('pnpm@') ? declared.slice(5).split('+')[0] : undefined;
+  const pnpm = {
+    name: 'pnpm' as const,
+    // The runner has Node, not pnpm: fetch the declared (else the current major) pnpm through npx.
+    install: `npx --yes pnpm@${pnpmVersion ?? '10'} install --frozen-lockfile`,
+  };
+  if (existsSync(join(dir, 'pnpm-lock.yaml'))) return pnpm;
+  if (existsSync(join(dir, 'yarn.lock')))
+    return { name: 'yarn', install: 'corepack enable && yarn install --immutable' };
+  if (existsSync(join(dir, 'bun.lock')) || existsSync(join(dir, 'bun.lockb')))
+    return { name: 'bun', install: 'npx --yes bun install --frozen-lockfile' };
+  if (existsSync(join(dir, 'package-lock.json'))) return { name: 'npm', install: 'npm ci' };
+  if (pnpmVersion) return pnpm;
+  return { name: 'npm', install: 'npm ci' };
+}
+
+function workflowTemplate(install: string): string {
+  return `name: slipway
 on:
   pull_request:
     paths: [data/**, "*.dvc", slipway.config.ts, src/**]
@@ -61,27 +134,47 @@ jobs:
       contents: read
       pull-requests: write
       checks: write
+    with:
+      install-command: ${JSON.stringify(install)}
 `;
+}
 
-const GITIGNORE_LINES = ['# slipway', '.slipway/', 'slipway-out/'];
+const GITIGNORE_LINES = ['# slipway', 'node_modules/', '.slipway/', 'slipway-out/'];
 
 export interface InitResult {
   created: string[];
   skipped: string[];
   updated: string[];
+  /** The package manager the workflow installs with. */
+  packageManager: string;
 }
 
 /** Scaffolds a project; never overwrites an existing file. */
-export async function initProject(dir: string, options: { name?: string } = {}): Promise<InitResult> {
+export async function initProject(
+  dir: string,
+  options: { name?: string; example?: ExampleName | null } = {},
+): Promise<InitResult> {
+  const example = options.example === undefined ? 'penguins' : options.example;
   const name =
     (options.name ?? basename(dir)).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') ||
     'my-model';
-  const result: InitResult = { created: [], skipped: [], updated: [] };
+  const result: InitResult = { created: [], skipped: [], updated: [], packageManager: '' };
+  const pm = detectPackageManager(dir);
+  result.packageManager = pm.name;
   const files: [string, string][] = [
-    ['slipway.config.ts', configTemplate(name)],
+    ['slipway.config.ts', configTemplate(name, example)],
     ['slipway.policy.yaml', POLICY_TEMPLATE],
-    ['.github/workflows/slipway.yml', WORKFLOW_TEMPLATE],
-    ['data/.gitkeep', ''],
+    ['.github/workflows/slipway.yml', workflowTemplate(pm.install)],
+    ...(example
+      ? await Promise.all(
+          EXAMPLES[example].files.map(
+            async (f): Promise<[string, string]> => [
+              `data/${f}`,
+              await readFile(join(templatesDir(), example, f), 'utf8'),
+            ],
+          ),
+        )
+      : [['data/.gitkeep', ''] as [string, string]]),
   ];
   for (const [rel, content] of files) {
     const path = join(dir, rel);
@@ -108,8 +201,18 @@ export async function initProject(dir: string, options: { name?: string } = {}):
 export const initCommands: Command[] = [
   {
     name: 'init',
-    summary: 'scaffold a Slipway project here: config, policy, data folder, .gitignore lines, PR workflow',
+    summary: 'scaffold a Slipway project here: config, policy, sample data, .gitignore lines, PR workflow',
+    description: `Never overwrites a file. --example picks the sample dataset written to data/ (${Object.entries(
+      EXAMPLES,
+    )
+      .map(([n, e]) => `${n}: ${e.summary}`)
+      .join('; ')}); --example none writes no data.`,
     flags: {
+      example: {
+        type: 'string',
+        value: '<name>',
+        description: `sample dataset for data/: ${Object.keys(EXAMPLES).join(', ')} or none (default: penguins)`,
+      },
       name: {
         type: 'string',
         value: '<name>',
@@ -118,17 +221,27 @@ export const initCommands: Command[] = [
     },
     async run(ctx) {
       if (!existsSync(ctx.cwd)) throw new SlipwayError('CLI_BAD_CWD', `${ctx.cwd} does not exist`);
-      const result = await initProject(
-        ctx.cwd,
-        typeof ctx.flags.name === 'string' ? { name: ctx.flags.name } : {},
-      );
+      const ex = typeof ctx.flags.example === 'string' ? ctx.flags.example : 'penguins';
+      if (ex !== 'none' && !(ex in EXAMPLES)) {
+        throw new SlipwayError('CLI_BAD_ARGUMENTS', `--example ${ex}: no such sample dataset`, {
+          hint: `pass one of ${Object.keys(EXAMPLES).join(', ')}, or none`,
+        });
+      }
+      const result = await initProject(ctx.cwd, {
+        ...(typeof ctx.flags.name === 'string' ? { name: ctx.flags.name } : {}),
+        example: ex === 'none' ? null : (ex as ExampleName),
+      });
       ctx.output({ dir: ctx.cwd, ...result }, () =>
         [
           ...result.created.map((f) => `created  ${f}`),
           ...result.updated.map((f) => `updated  ${f}`),
           ...result.skipped.map((f) => `kept     ${f} (already exists)`),
           '',
-          'Next: put your data in data/, edit slipway.config.ts, then run `slipway doctor`.',
+          `workflow installs with: ${result.packageManager}`,
+          '',
+          ex === 'none'
+            ? 'Next: put your data in data/, point slipway.config.ts at it, then run `slipway doctor`.'
+            : 'Next: run `slipway doctor`, then follow docs/getting-started.md (data/README.md describes the sample data).',
         ].join('\n'),
       );
     },

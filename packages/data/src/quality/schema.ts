@@ -57,6 +57,8 @@ const ID_NAME = /^(id|.*[_-]id|.*[a-z]Id)$/;
  * every observed value was on one side of it.
  */
 export function tolerantRange(min: number, max: number, integer: boolean): { min: number; max: number } {
+  // A 0/1 indicator column has no values in between or beyond to tolerate.
+  if (integer && min === 0 && max === 1) return { min, max };
   const span = max - min;
   const margin = span > 0 ? span * RANGE_TOLERANCE : Math.abs(min) * RANGE_TOLERANCE || 1;
   const round = (x: number, dir: 'down' | 'up') => {
