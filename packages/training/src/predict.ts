@@ -1,6 +1,6 @@
 /** `slipway predict`: batch inference over a dataset in chunks, prediction columns appended. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { commitTemp, type Progress, reserveTemp, SlipwayError, silentProgress } from '@slipway/core';
 import {
   type Column,
@@ -9,6 +9,7 @@ import {
   describeDataset,
   formatOf,
   scanTable,
+  sourceSql,
   sqlString,
   type Table,
   writeTable,
@@ -83,7 +84,8 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   const format = formatOf(output);
   const info = await describeDataset(options.input);
   const task = progress.task('predict', { total: info.rowCount, unit: 'rows' });
-  const parts = await mkdtemp(join(resolve(output, '..'), '.slipway-predict-'));
+  await mkdir(dirname(output), { recursive: true });
+  const parts = await mkdtemp(join(dirname(output), '.slipway-predict-'));
   let rows = 0;
   let columns: string[] = [];
   try {
@@ -100,7 +102,8 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
         );
       }
       columns = added.map((c) => c.name);
-      const out: Table = { rowCount: chunk.rowCount, columns: [...chunk.columns, ...added] };
+      // Only the predictions are staged; the input's own rows are copied from the source below.
+      const out: Table = { rowCount: chunk.rowCount, columns: added };
       await writeTable(out, join(parts, `part-${String(index++).padStart(6, '0')}.parquet`));
       rows += chunk.rowCount;
       task.set(rows);
@@ -123,7 +126,15 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
           : format === 'csv'
             ? '(FORMAT csv, HEADER true)'
             : '(FORMAT json)';
-      await c.run(`COPY (SELECT * FROM read_parquet([${files.join(', ')}])) TO ${sqlString(tmp)} ${target}`);
+      // The input's columns come straight from the source, never through the float/epoch values the
+      // model reads: ints stay ints, dates stay dates, and CSV to CSV copies each field's text as it was.
+      // POSITIONAL JOIN pairs row i of the source with prediction i (both are read in file order).
+      const source = sourceSql(options.input, {
+        verbatim: format === 'csv' && formatOf(options.input) === 'csv',
+      });
+      await c.run(
+        `COPY (SELECT * FROM ${source} POSITIONAL JOIN read_parquet([${files.join(', ')}])) TO ${sqlString(tmp)} ${target}`,
+      );
       await commitTemp(tmp, output);
     } catch (err) {
       await rm(tmp, { force: true });

@@ -153,7 +153,7 @@ describe('validateDataset', () => {
     const ragged = await writeText('ragged.csv', 'a,b,c\n1,2,3\n4,5\n6,7,8\n');
     await expect(validateDataset(ragged, schema)).rejects.toMatchObject({
       code: 'CSV_RAGGED_ROWS',
-      message: expect.stringMatching(/ragged\.csv: line 3 has 2 fields, but the header has 3/),
+      message: expect.stringMatching(/ragged\.csv: line 3 has 2 fields, but the header \(line 1\) has 3/),
     });
     const latin1 = await writeText('latin1.csv', Buffer.from('a,b\n1,caf\xe9\n', 'latin1'));
     await expect(validateDataset(latin1, schema)).rejects.toMatchObject({
