@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,15 +63,36 @@ describe('slipway CLI', () => {
         'slipway.policy.yaml',
         '.github/workflows/slipway.yml',
         '.gitignore',
+        'data/train.csv',
+        'data/eval.csv',
+        'data/README.md',
       ]),
     );
-    expect(existsSync(join(dir, 'data'))).toBe(true);
-    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toContain('.slipway/');
+    const gitignore = (await readFile(join(dir, '.gitignore'), 'utf8')).split('\n');
+    expect(gitignore).toEqual(expect.arrayContaining(['node_modules/', '.slipway/', 'slipway-out/']));
+    expect(await readFile(join(dir, 'data/README.md'), 'utf8')).toMatch(/vega-datasets[\s\S]*CC0/);
+    const policy = await readFile(join(dir, 'slipway.policy.yaml'), 'utf8');
+    expect(policy).toMatch(/"@local" is whoever runs slipway on their own machine/);
+    expect(policy).toMatch(/In GitHub Actions the identity is the GitHub login/);
+    // No lockfile, no packageManager: npm.
+    expect(await readFile(join(dir, '.github/workflows/slipway.yml'), 'utf8')).toContain(
+      'install-command: "npm ci"',
+    );
     const second = await cli('init', '--cwd', dir, '--json');
     expect(JSON.parse(second.stdout).skipped).toContain('slipway.config.ts');
     const doctor = await cli('doctor', '--cwd', dir, '--json');
-    const report = JSON.parse(doctor.stdout);
-    expect(report.checks.find((c: { name: string }) => c.name === 'config').status).toBe('ok');
+    const report = JSON.parse(doctor.stdout) as { checks: { name: string; status: string; fix?: string }[] };
+    const status = Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
+    expect(status).toMatchObject({
+      config: 'ok',
+      'data train': 'ok',
+      'data eval': 'ok',
+      schema: 'warn',
+      'policy grants': 'ok',
+    });
+    expect(report.checks.find((c) => c.name === 'schema')!.fix).toBe(
+      'run `slipway data schema infer data/train.csv --out schema.json`',
+    );
     expect(doctor.code).toBe(0);
     const printed = await cli('config', 'print', '--cwd', dir, '--json');
     expect(JSON.parse(printed.stdout).config.training.seed).toBe(42);
@@ -112,5 +132,65 @@ describe('slipway CLI', () => {
     expect(bare.code).toBe(2);
     expect(bare.stderr).not.toContain('did you mean "data"');
     expect(bare.stderr).toContain('"data" has: data add');
+  });
+
+  it('init writes the workflow for the package manager the repository uses', async () => {
+    for (const [file, content, expected] of [
+      ['pnpm-lock.yaml', "lockfileVersion: '9.0'\n", 'npx --yes pnpm@10 install --frozen-lockfile'],
+      ['package.json', '{"packageManager":"pnpm@12.4.2+sha512.abc"}', 'npx --yes pnpm@12.4.2 install'],
+      ['package-lock.json', '{}', 'npm ci'],
+      ['yarn.lock', '', 'yarn install --immutable'],
+    ] as const) {
+      const dir = await mkdtemp(join(tmpdir(), 'slipway-init-pm-'));
+      await writeFile(join(dir, file), content);
+      const r = await cli('init', '--cwd', dir, '--json');
+      expect(r.code).toBe(0);
+      expect(await readFile(join(dir, '.github/workflows/slipway.yml'), 'utf8')).toContain(expected);
+    }
+  });
+
+  it('doctor fails on missing data and wrong columns, names each fix, and takes --config', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-doctor-'));
+    expect((await cli('init', '--cwd', dir, '--example', 'none')).code).toBe(0);
+    const bare = await cli('doctor', '--cwd', dir, '--json');
+    expect(bare.code).toBe(1);
+    const checks = (JSON.parse(bare.stdout) as { checks: { name: string; status: string; fix?: string }[] })
+      .checks;
+    expect(checks.find((c) => c.name === 'data train')).toMatchObject({
+      status: 'fail',
+      fix: 'put your train split at data/train.csv, or point data.train in slipway.config.ts at it',
+    });
+    await writeFile(join(dir, 'data/train.csv'), 'y,z\n1,2\n');
+    await writeFile(join(dir, 'data/eval.csv'), 'y,z\n1,2\n');
+    const human = await cli('doctor', '--cwd', dir);
+    expect(human.stdout).toMatch(
+      /✖ data train\s+data\/train\.csv: has no label column "label"; lacks feature column\(s\) x/,
+    );
+    expect(human.stdout).toContain('fix: name the label in data.label');
+    expect(human.stdout).toContain('Some checks failed.');
+    // --config: another file, here one whose policy does not grant the local user.
+    await writeFile(
+      join(dir, 'other.policy.yaml'),
+      'version: 1\nroles:\n  r: { members: [alice] }\ngrants:\n  - { role: r, models: "*", actions: [register] }\n',
+    );
+    const config = (await readFile(join(dir, 'slipway.config.ts'), 'utf8'))
+      .replace("label: 'label'", "label: 'y'")
+      .replace("column: 'x'", "column: 'z'")
+      .replace('  eval: {', "  governance: { policy: 'other.policy.yaml' },\n  eval: {")
+      .replace(/^import type .*$/m, '')
+      .replace(' satisfies SlipwayConfigInput', '');
+    await writeFile(join(dir, 'other.config.mjs'), config);
+    const other = await cli('doctor', '--cwd', dir, '--config', 'other.config.mjs', '--json');
+    const byName = Object.fromEntries(
+      (JSON.parse(other.stdout) as { checks: { name: string; status: string; fix?: string }[] }).checks.map(
+        (c) => [c.name, c],
+      ),
+    );
+    expect(byName['data train']?.status, other.stdout).toBe('ok');
+    expect(byName['policy grants']).toMatchObject({
+      status: 'warn',
+      fix: 'add "@local" to the members of a role granted register and promote:champion in other.policy.yaml',
+    });
+    expect((await cli('doctor', '--cwd', dir, '--config', 'nope.ts')).code).toBe(1);
   });
 });
