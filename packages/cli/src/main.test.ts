@@ -149,6 +149,16 @@ describe('slipway CLI', () => {
     }
   });
 
+  it('init writes slipway.config.mts in a CommonJS package (npm init), and it loads', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-init-cjs-'));
+    await writeFile(join(dir, 'package.json'), '{"name":"x","type":"commonjs"}');
+    const r = await cli('init', '--cwd', dir, '--json');
+    expect(JSON.parse(r.stdout).created).toContain('slipway.config.mts');
+    const printed = await cli('config', 'print', '--cwd', dir, '--json');
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.stdout).config.data.label).toBe('male');
+  });
+
   it('doctor fails on missing data and wrong columns, names each fix, and takes --config', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-doctor-'));
     expect((await cli('init', '--cwd', dir, '--example', 'none')).code).toBe(0);

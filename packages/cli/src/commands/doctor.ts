@@ -57,7 +57,9 @@ export async function doctor(cwd: string, options: { config?: string } = {}): Pr
         name: 'config',
         status: 'fail',
         detail: (err as Error).message.split('\n').slice(0, 4).join(' / '),
-        fix: 'edit the field named above (`slipway config print` shows the resolved config)',
+        fix:
+          (err as { hint?: string }).hint ??
+          'edit the field named above (`slipway config print` shows the resolved config)',
       });
     }
   }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SlipwayError, writeFileAtomic } from '@slipway/core';
+import { CONFIG_FILES, SlipwayError, writeFileAtomic } from '@slipway/core';
 import type { Command } from '../command.js';
 
 /** The GitHub repository whose reusable workflows and Actions users call. */
@@ -94,6 +94,19 @@ grants:
 approvals: {}
 `;
 
+/**
+ * slipway.config.ts, or .mts where package.json says "type": "commonjs" (what `npm init` writes): Node
+ * would load a .ts file there as CommonJS and reject the config's `export default`.
+ */
+export function configFileName(dir: string): string {
+  for (const name of CONFIG_FILES) if (existsSync(join(dir, name))) return name;
+  try {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: string };
+    if (pkg.type === 'commonjs') return 'slipway.config.mts';
+  } catch {}
+  return 'slipway.config.ts';
+}
+
 /** How the repository installs its dependencies, from its lockfile (or package.json's packageManager). */
 export function detectPackageManager(dir: string): {
   name: 'pnpm' | 'npm' | 'yarn' | 'bun';
@@ -124,7 +137,7 @@ function workflowTemplate(install: string): string {
   return `name: slipway
 on:
   pull_request:
-    paths: [data/**, "*.dvc", slipway.config.ts, src/**]
+    paths: [data/**, "*.dvc", "slipway.config.*", src/**]
 permissions:
   contents: read
 jobs:
@@ -161,8 +174,9 @@ export async function initProject(
   const result: InitResult = { created: [], skipped: [], updated: [], packageManager: '' };
   const pm = detectPackageManager(dir);
   result.packageManager = pm.name;
+  const configName = configFileName(dir);
   const files: [string, string][] = [
-    ['slipway.config.ts', configTemplate(name, example)],
+    [configName, configTemplate(name, example)],
     ['slipway.policy.yaml', POLICY_TEMPLATE],
     ['.github/workflows/slipway.yml', workflowTemplate(pm.install)],
     ...(example
