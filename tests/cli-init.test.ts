@@ -23,3 +23,21 @@ describe('pnpm slipway init + doctor', () => {
     );
   });
 });
+
+describe('Node version', () => {
+  it('an older Node gets one line and exit 2, before any dependency loads', async () => {
+    // Node 20 as the process sees it; the bin must stop before importing undici and the rest.
+    const pretend = `data:text/javascript,Object.defineProperty(process.versions,'node',{value:'20.11.1'})`;
+    const err = await run(process.execPath, ['--import', pretend, 'packages/cli/dist/bin.js', 'doctor'], {
+      cwd: process.cwd(),
+    }).then(
+      () => null,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(2);
+    expect(err?.stdout).toBe('');
+    expect(err?.stderr).toBe(
+      'error[NODE_TOO_OLD]: slipway needs Node 22 or newer; this is Node 20.11.1 (install Node 24 LTS: https://nodejs.org)\n',
+    );
+  });
+});
