@@ -167,7 +167,9 @@ export async function initProject(
   dir: string,
   options: { name?: string; example?: ExampleName | null } = {},
 ): Promise<InitResult> {
-  const example = options.example === undefined ? 'penguins' : options.example;
+  // Sample data only into a project that has no splits yet (never next to the user's own data).
+  const hasData = existsSync(join(dir, 'data', 'train.csv')) || existsSync(join(dir, 'data', 'eval.csv'));
+  const example = hasData ? null : options.example === undefined ? 'penguins' : options.example;
   const name =
     (options.name ?? basename(dir)).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') ||
     'my-model';
