@@ -6,6 +6,7 @@
 //   pnpm build && node scripts/local-registry.ts [--port 4873]
 //
 // then, in any project: npm install --registry http://127.0.0.1:4873/ --save-dev @slipway/cli
+// (pnpm 11+ reads pnpm_config_registry, not npm_config_registry).
 // tests/registry-install.test.ts drives the same functions.
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -154,9 +155,9 @@ if (import.meta.main) {
   process.stdout.write(
     [
       `Local registry at ${registry.url} with ${tarballs.length} Slipway packages (other packages come from ${uplinkUrl()}).`,
-      'In your project:',
-      `  npm install --registry ${registry.url} --save-dev @slipway/cli @slipway/core`,
-      `  pnpm add --registry ${registry.url} -D @slipway/cli @slipway/core`,
+      'In your project (npm reads the first variable, pnpm 11+ the second):',
+      `  export npm_config_registry=${registry.url} pnpm_config_registry=${registry.url}`,
+      '  npm install --save-dev @slipway/cli @slipway/core    # or: pnpm add -D @slipway/cli @slipway/core',
       'Ctrl-C stops it.',
       '',
     ].join('\n'),

@@ -173,9 +173,11 @@ describe('installed from a registry, the getting-started guide runs as written',
       expect(blocks.join('\n')).toMatch(/slipway init[\s\S]*slipway eval[\s\S]*slipway monitor/);
       const port = await freePort();
       const env = userEnv({
+        // What the guide's `export` line sets (npm reads the first, pnpm 11+ the second).
         npm_config_registry: registry.url,
+        pnpm_config_registry: registry.url,
         npm_config_cache: join(work, `${pm}-cache`),
-        npm_config_store_dir: join(work, 'pnpm-store'),
+        pnpm_config_store_dir: join(work, 'pnpm-store'),
         npm_config_update_notifier: 'false',
         PORT: String(port),
         GIT_AUTHOR_NAME: 'New Team',
