@@ -205,7 +205,10 @@ describe('installed from a registry, the getting-started guide runs as written',
       expect(out).toMatch(/my-model@champion: v\(unset\) → v1/);
       expect(out).toMatch(/"predictions":\[0\.\d+/);
       expect(out).toContain('No alert: my-model v1');
-      expect(out).toContain(`resolved ${join(dir, 'node_modules', '@slipway', 'cli', 'package.json')}`);
+      // pnpm resolves to its store layout (node_modules/.pnpm/…), still inside the project.
+      const resolved = /^resolved (.*)$/m.exec(out)?.[1] ?? '';
+      expect(resolved.startsWith(join(dir, 'node_modules'))).toBe(true);
+      expect(resolved.endsWith(join('@slipway', 'cli', 'package.json'))).toBe(true);
       expect(existsSync(join(dir, 'slipway-out', 'card', 'MODEL_CARD.md'))).toBe(true);
       expect(
         await readFile(join(dir, '.github', 'workflows', 'slipway.yml'), 'utf8'),
