@@ -24,7 +24,7 @@ const repo = resolve(import.meta.dirname, '..');
 const guide = join(repo, 'docs', 'getting-started.md');
 
 /** The guide's runnable blocks for one package manager: ```sh (both) and ```sh <pm> (that one only). */
-export function guideBlocks(markdown: string, pm: 'npm' | 'pnpm'): string[] {
+function guideBlocks(markdown: string, pm: 'npm' | 'pnpm'): string[] {
   const blocks: string[] = [];
   const fence = /^```([^\n]*)\n([\s\S]*?)^```$/gm;
   for (const m of markdown.matchAll(fence)) {

@@ -15,7 +15,8 @@ const source = join(dirname(dirname(require.resolve('vega-datasets'))), 'data', 
 
 // DuckDB is a dependency of @slipway/data, not of the CLI.
 const { DuckDBInstance } = (await import(
-  pathToFileURL(createRequire(join(here, '..', '..', 'data', 'package.json')).resolve('@duckdb/node-api')).href
+  pathToFileURL(createRequire(join(here, '..', '..', 'data', 'package.json')).resolve('@duckdb/node-api'))
+    .href
 )) as typeof import('@duckdb/node-api');
 const db = await DuckDBInstance.create(':memory:', { threads: '1' });
 const c = await db.connect();
