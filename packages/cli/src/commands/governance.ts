@@ -129,6 +129,17 @@ async function versionRef(
   return { model: parsed.name, version: v.version };
 }
 
+/** A registered version from `<ref>` (any model reference) or the older `<model> <version>` pair. */
+async function versionArgs(
+  ctx: CommandContext,
+  loaded: LoadedConfig,
+  usage: string,
+): Promise<{ model: string; version: string }> {
+  need(ctx, 1, usage);
+  if (ctx.positionals.length >= 2) return { model: ctx.positionals[0]!, version: ctx.positionals[1]! };
+  return withStore(loaded, (store) => versionRef(store, loaded, ctx.positionals[0]!));
+}
+
 export const governanceCommands: Command[] = [
   {
     name: 'card',
@@ -246,11 +257,11 @@ export const governanceCommands: Command[] = [
     name: 'lineage',
     summary:
       'show the chain: data digests → commit → config → run → package → registry version → promotions → rollouts',
-    args: '<model> <version>',
+    args: '<version|name:version> (or <model> <version>)',
     flags: { ...configFlag },
     async run(ctx) {
-      const [model, version] = need(ctx, 2, 'lineage <model> <version>');
       const loaded = await loadProject(ctx);
+      const { model, version } = await versionArgs(ctx, loaded, 'lineage <version>');
       const chain = await withStore(loaded, (store) =>
         lineageChain({
           store,
@@ -269,7 +280,7 @@ export const governanceCommands: Command[] = [
     name: 'reproduce',
     summary:
       'retrain a registered version from its recorded lineage and report whether the weights hash matches',
-    args: '<model> <version>',
+    args: '<version|name:version> (or <model> <version>)',
     flags: {
       ...configFlag,
       keep: { type: 'boolean', description: 'keep the materialised project under .slipway/' },
@@ -277,8 +288,8 @@ export const governanceCommands: Command[] = [
     description:
       'Exit code 1 when the weights differ or the recorded commit, data or config cannot be recovered.',
     async run(ctx) {
-      const [model, version] = need(ctx, 2, 'reproduce <model> <version>');
       const loaded = await loadProject(ctx);
+      const { model, version } = await versionArgs(ctx, loaded, 'reproduce <version>');
       const result = await withStore(loaded, (store) =>
         reproduce({
           store,
@@ -337,16 +348,16 @@ export const governanceCommands: Command[] = [
     name: 'approve',
     summary:
       'approve promoting a version to an alias (you must be in the role the policy names; never your own version)',
-    args: '<model> <version>',
+    args: '<version|name:version> (or <model> <version>)',
     flags: {
       ...configFlag,
       for: { type: 'string', value: '<alias>', description: 'the alias being approved, e.g. champion' },
     },
     async run(ctx) {
-      const [model, version] = need(ctx, 2, 'approve <model> <version> --for <alias>');
+      const loaded = await loadProject(ctx);
+      const { model, version } = await versionArgs(ctx, loaded, 'approve <version> --for <alias>');
       if (typeof ctx.flags.for !== 'string')
         throw new SlipwayError('USAGE', 'missing --for <alias>', { hint: 'e.g. --for champion' });
-      const loaded = await loadProject(ctx);
       const actor = await resolveIdentity({ cwd: loaded.root });
       const policy = await loadPolicyFor(actor, {
         projectRoot: loaded.root,
@@ -393,12 +404,8 @@ export const governanceCommands: Command[] = [
     description:
       'The actor is the GitHub event sender (GITHUB_ACTOR) in Actions, else `git config user.name` / $USER; it cannot be passed. In CI the policy is read from the base branch with git, never from the pull request. Every attempt is appended to the audit log. Exit code 1 when refused; the refusal names the rule.',
     async run(ctx) {
-      need(ctx, 1, 'promote <version>');
       const loaded = await loadProject(ctx);
-      const { model, version } =
-        ctx.positionals.length >= 2
-          ? { model: ctx.positionals[0]!, version: ctx.positionals[1]! }
-          : await withStore(loaded, (store) => versionRef(store, loaded, ctx.positionals[0]!));
+      const { model, version } = await versionArgs(ctx, loaded, 'promote <version>');
       const actor = await resolveIdentity({ cwd: loaded.root });
       const alias = typeof ctx.flags.to === 'string' ? ctx.flags.to : loaded.config.eval.baseline;
       let policy: Awaited<ReturnType<typeof loadPolicyFor>>;
