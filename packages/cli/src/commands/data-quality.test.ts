@@ -132,7 +132,7 @@ describe('slipway data (quality)', () => {
     await writeFile(join(dir, 'ragged.csv'), 'a,b\n1,2\n3\n');
     const ragged = await cli('data', 'profile', 'ragged.csv', '--cwd', dir);
     expect(ragged.code).toBe(2);
-    expect(ragged.stderr).toContain('line 3 has 1 fields, but the header has 2');
+    expect(ragged.stderr).toContain('line 3 has 1 fields, but the header (line 1) has 2');
     expect(ragged.stderr).not.toMatch(/\n\s+at /);
     const missing = await cli('data', 'drift', '--reference', 'nope.csv', '--cwd', dir);
     expect(missing.code).toBe(2);
