@@ -97,9 +97,7 @@ describe('pnpm demo:penguins (multiclass, embedded store)', () => {
     expect(byName.recent?.alert, byName.recent?.reasons.join('; ')).toBe(false);
     expect(byName.torgersen?.alert).toBe(true);
     expect(byName.torgersen?.reasons.join('\n')).toMatch(/dataset drift/);
-    const torgersen = JSON.parse(
-      await readFile(join(workdir, 'slipway-out/monitor/torgersen/monitor.json'), 'utf8'),
-    );
+    const torgersen = JSON.parse(await readFile(join(workdir, 'out/monitor/torgersen/monitor.json'), 'utf8'));
     expect(torgersen.window.rows).toBe(52);
     expect(torgersen.drift.columns.find((c: { column: string }) => c.column === 'island')?.drifted).toBe(
       true,
