@@ -203,4 +203,15 @@ describe('slipway CLI', () => {
     });
     expect((await cli('doctor', '--cwd', dir, '--config', 'nope.ts')).code).toBe(1);
   });
+
+  it('eval and register default to the last trained package, and say so when there is none', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-defaults-'));
+    expect((await cli('init', '--cwd', dir)).code).toBe(0);
+    for (const verb of [['eval'], ['register']]) {
+      const r = await cli(...verb, '--cwd', dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('nothing trained yet (slipway.lock has no train stage)');
+      expect(r.stderr).toContain('hint: run `slipway train` first');
+    }
+  });
 });
