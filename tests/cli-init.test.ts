@@ -24,6 +24,26 @@ describe('pnpm slipway init + doctor', () => {
   });
 });
 
+describe('the scaffold learns its sample data', () => {
+  it('init → schema infer → validate → train → eval passes its default gates on the first run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-first-eval-'));
+    const slipway = (...args: string[]) =>
+      run('pnpm', ['--silent', 'slipway', ...args, '--cwd', dir], { cwd: process.cwd() });
+    await slipway('init');
+    await slipway('data', 'schema', 'infer', 'data/train.csv');
+    const valid = await slipway('data', 'validate', 'data/eval.csv', '--json');
+    expect(JSON.parse(valid.stdout)).toMatchObject({ success: true, anomalies: [] });
+    await slipway('train');
+    const evaluated = await slipway('eval', '--json');
+    const report = JSON.parse(evaluated.stdout) as {
+      verdict: string;
+      report: { metrics: { name: string; candidate: number }[] };
+    };
+    expect(report.verdict).toBe('pass');
+    expect(report.report.metrics.find((m) => m.name === 'roc_auc')!.candidate).toBeGreaterThan(0.9);
+  });
+});
+
 describe('Node version', () => {
   it('an older Node gets one line and exit 2, before any dependency loads', async () => {
     // Node 20 as the process sees it; the bin must stop before importing undici and the rest.
