@@ -136,16 +136,20 @@ describe('slipway CLI', () => {
 
   it('init writes the workflow for the package manager the repository uses', async () => {
     for (const [file, content, expected] of [
-      ['pnpm-lock.yaml', "lockfileVersion: '9.0'\n", 'npx --yes pnpm@10 install --frozen-lockfile'],
-      ['package.json', '{"packageManager":"pnpm@12.4.2+sha512.abc"}', 'npx --yes pnpm@12.4.2 install'],
-      ['package-lock.json', '{}', 'npm ci'],
-      ['yarn.lock', '', 'yarn install --immutable'],
+      [
+        'pnpm-lock.yaml',
+        "lockfileVersion: '9.0'\n",
+        /npx --yes pnpm@\d+\.\d+\.\d+ install --frozen-lockfile/,
+      ],
+      ['package.json', '{"packageManager":"pnpm@12.4.2+sha512.abc"}', /npx --yes pnpm@12\.4\.2 install/],
+      ['package-lock.json', '{}', /"npm ci"/],
+      ['yarn.lock', '', /yarn install --immutable/],
     ] as const) {
       const dir = await mkdtemp(join(tmpdir(), 'slipway-init-pm-'));
       await writeFile(join(dir, file), content);
       const r = await cli('init', '--cwd', dir, '--json');
       expect(r.code).toBe(0);
-      expect(await readFile(join(dir, '.github/workflows/slipway.yml'), 'utf8')).toContain(expected);
+      expect(await readFile(join(dir, '.github/workflows/slipway.yml'), 'utf8')).toMatch(expected);
     }
   });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -107,6 +108,20 @@ export function configFileName(dir: string): string {
   return 'slipway.config.ts';
 }
 
+/** The version of the pnpm on PATH, which wrote the lockfile CI must read; null when there is none. */
+function installedPnpm(): string | null {
+  try {
+    const v = execFileSync('pnpm', ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return /^\d+\.\d+\.\d+$/.test(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** How the repository installs its dependencies, from its lockfile (or package.json's packageManager). */
 export function detectPackageManager(dir: string): {
   name: 'pnpm' | 'npm' | 'yarn' | 'bun';
@@ -120,8 +135,8 @@ export function detectPackageManager(dir: string): {
   const pnpmVersion = declared?.startsWith('pnpm@') ? declared.slice(5).split('+')[0] : undefined;
   const pnpm = {
     name: 'pnpm' as const,
-    // The runner has Node, not pnpm: fetch the declared (else the current major) pnpm through npx.
-    install: `npx --yes pnpm@${pnpmVersion ?? '10'} install --frozen-lockfile`,
+    // The runner has Node, not pnpm: fetch the declared pnpm (else the one installed here) through npx.
+    install: `npx --yes pnpm@${pnpmVersion ?? installedPnpm() ?? '10'} install --frozen-lockfile`,
   };
   if (existsSync(join(dir, 'pnpm-lock.yaml'))) return pnpm;
   if (existsSync(join(dir, 'yarn.lock')))
