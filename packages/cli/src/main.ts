@@ -162,7 +162,7 @@ export async function main(
     const helpWord = rest0[0] === 'help';
     if (helpWord) rest0 = rest0.slice(1);
     const wantsHelp = helpWord || lifted.globals.includes('--help') || lifted.globals.includes('-h');
-    if (rest0.length === 0 && (wantsHelp || lifted.globals.length === 0)) {
+    if (rest0.length === 0) {
       io.stdout.write(`${helpText(commands ?? (await loadCommands()))}\n`);
       return ExitCode.Ok;
     }
