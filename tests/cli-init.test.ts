@@ -33,7 +33,7 @@ describe('the scaffold learns its sample data', () => {
     await slipway('data', 'schema', 'infer', 'data/train.csv');
     const valid = await slipway('data', 'validate', 'data/eval.csv', '--json');
     expect(JSON.parse(valid.stdout)).toMatchObject({ success: true, anomalies: [] });
-    await slipway('train');
+    const trained = JSON.parse((await slipway('train', '--json')).stdout) as { packageDir: string };
     const evaluated = await slipway('eval', '--json');
     const report = JSON.parse(evaluated.stdout) as {
       verdict: string;
@@ -41,6 +41,13 @@ describe('the scaffold learns its sample data', () => {
     };
     expect(report.verdict).toBe('pass');
     expect(report.report.metrics.find((m) => m.name === 'roc_auc')!.candidate).toBeGreaterThan(0.9);
+    // `card` right after `eval` finds the report eval wrote in the output root, without a flag.
+    const card = JSON.parse((await slipway('card', trained.packageDir, '--json')).stdout) as {
+      markdown: string;
+      missing: { field: string }[];
+    };
+    expect(card.markdown).toBe(join(dir, 'slipway-out', 'card', 'MODEL_CARD.md'));
+    expect(card.missing.map((m) => m.field)).not.toContain('evaluation');
   });
 });
 
