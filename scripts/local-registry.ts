@@ -28,7 +28,10 @@ export interface LocalRegistry {
 
 /** The registry the proxy fetches third-party packages from (a CI mirror when one is configured). */
 function uplinkUrl(): string {
-  return process.env.SLIPWAY_UPLINK_REGISTRY || 'https://registry.npmjs.org/';
+  const configured = process.env.SLIPWAY_UPLINK_REGISTRY || process.env.npm_config_registry;
+  return configured && !/\/\/(127\.0\.0\.1|localhost)[:/]/.test(configured)
+    ? configured
+    : 'https://registry.npmjs.org/';
 }
 
 /** Starts Verdaccio on 127.0.0.1 with its storage under `dir` (port 0: any free port). */
