@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,35 @@ describe('the scaffold learns its sample data', () => {
     };
     expect(card.markdown).toBe(join(dir, 'slipway-out', 'card', 'MODEL_CARD.md'));
     expect(card.missing.map((m) => m.field)).not.toContain('evaluation');
+  });
+});
+
+describe('the scaffold learns the data a user brings', () => {
+  it('one informative feature (a logistic model reaches AUC ≈ 0.86): the first eval passes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-own-data-'));
+    const slipway = (...args: string[]) =>
+      run('pnpm', ['--silent', 'slipway', ...args, '--cwd', dir], { cwd: process.cwd() });
+    await slipway('init', '--example', 'none');
+    // Seeded: x ~ N(0, 1) by Box-Muller, label ~ Bernoulli(sigmoid(2x)).
+    let state = 42;
+    const rand = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return (state + 0.5) / 2 ** 31;
+    };
+    const rows = (n: number) =>
+      Array.from({ length: n }, () => {
+        const x = Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand());
+        return `${x.toFixed(4)},${rand() < 1 / (1 + Math.exp(-2 * x)) ? 1 : 0}`;
+      });
+    await writeFile(join(dir, 'data/train.csv'), `x,label\n${rows(2000).join('\n')}\n`);
+    await writeFile(join(dir, 'data/eval.csv'), `x,label\n${rows(1000).join('\n')}\n`);
+    await slipway('train');
+    const evaluated = JSON.parse((await slipway('eval', '--json')).stdout) as {
+      verdict: string;
+      report: { metrics: { name: string; candidate: number }[] };
+    };
+    expect(evaluated.verdict).toBe('pass');
+    expect(evaluated.report.metrics.find((m) => m.name === 'roc_auc')!.candidate).toBeGreaterThan(0.8);
   });
 });
 
