@@ -54,6 +54,16 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
 }
 
+/** The project's data section and root, when there is a config (these verbs also work without one). */
+async function projectData(
+  ctx: CommandContext,
+): Promise<{ data: SlipwayConfig['data']; root: string } | null> {
+  const file = str(ctx, 'config');
+  if (!file && !findConfigFile(ctx.cwd)) return null;
+  const loaded = await loadConfig({ cwd: ctx.cwd, ...(file ? { file } : {}) });
+  return { data: loaded.config.data, root: loaded.root };
+}
+
 async function driftConfig(ctx: CommandContext): Promise<SlipwayConfig['drift'] | undefined> {
   const file = str(ctx, 'config');
   if (!file && !findConfigFile(ctx.cwd)) return undefined;
@@ -68,26 +78,27 @@ export const dataQualityCommands: Command[] = [
       'infer schema.json: column types, nullability, numeric ranges, categorical domains (≤ 100 values)',
     args: '<dataset>',
     flags: {
-      out: outFlag('the schema', 'schema.json'),
+      out: outFlag('the schema', "the config's data.schema, else schema.json"),
       config: {
         type: 'string',
         value: '<file>',
-        description: 'config whose data.id names the id column (default: slipway.config.ts, if any)',
+        description:
+          'config whose data.id names the id column and data.schema the output (default: slipway.config.ts, if any)',
       },
     },
     async run(ctx) {
       const dataset = one(ctx, 'data schema infer <dataset>');
       // The config's data.id (when there is a project) is the column never range-checked.
-      const file = str(ctx, 'config');
-      const id =
-        file || findConfigFile(ctx.cwd)
-          ? (await loadConfig({ cwd: ctx.cwd, ...(file ? { file } : {}) })).config.data.id
-          : undefined;
+      const project = await projectData(ctx);
       const schema = await inferSchema(dataset, {
         source: relative(ctx.cwd, dataset).split(sep).join('/'),
-        ...(id ? { id } : {}),
+        ...(project?.data.id ? { id: project.data.id } : {}),
       });
-      const out = abs(ctx, str(ctx, 'out') ?? 'schema.json');
+      const out = str(ctx, 'out')
+        ? abs(ctx, str(ctx, 'out')!)
+        : project?.data.schema
+          ? resolve(project.root, project.data.schema)
+          : abs(ctx, 'schema.json');
       await writeJsonAtomic(out, schema);
       ctx.output({ file: out, schema }, (d) => {
         const s = (d as { file: string; schema: DataSchema }).schema;
@@ -114,12 +125,22 @@ export const dataQualityCommands: Command[] = [
         type: 'string',
         short: 's',
         value: '<file>',
-        description: 'schema to validate against (default: schema.json)',
+        description: "schema to validate against (default: the config's data.schema, else schema.json)",
+      },
+      config: {
+        type: 'string',
+        value: '<file>',
+        description: 'config whose data.schema is the default (default: slipway.config.ts, if any)',
       },
     },
     async run(ctx) {
       const dataset = one(ctx, 'data validate <dataset> --schema schema.json');
-      const schema = abs(ctx, str(ctx, 'schema') ?? 'schema.json');
+      const project = str(ctx, 'schema') ? null : await projectData(ctx);
+      const schema = str(ctx, 'schema')
+        ? abs(ctx, str(ctx, 'schema')!)
+        : project?.data.schema
+          ? resolve(project.root, project.data.schema)
+          : abs(ctx, 'schema.json');
       const report = await validateDataset(dataset, schema);
       ctx.output(report, (d) => {
         const r = d as ValidationReport;
