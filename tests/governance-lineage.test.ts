@@ -205,6 +205,10 @@ describe('the CLI verbs', () => {
       evaluation: { verdict: 'pass' },
       card: { sha256: out.sha256 },
     });
+    // One model reference, as every command takes it: name:version, or the version of the project's model.
+    const byRef = await cli(['lineage', `lineage-demo:${version}`, '--json']);
+    expect(byRef.code, byRef.stderr).toBe(0);
+    expect(JSON.parse(byRef.stdout)).toEqual(JSON.parse(lineage.stdout));
     const bad = await cli(['card', join(dir, 'nope'), '--json']);
     expect(bad.code).toBe(2);
   });

@@ -1,5 +1,5 @@
-// `slipway runs list|show` and `slipway models list|show` on a local store: JSON when piped or with --json,
-// tables on a TTY, and a clear error for a missing run.
+// `slipway runs list|show` and `slipway models list|show` on a local store: tables by default (on a TTY
+// or piped), JSON with --json, and a clear error for a missing run.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,8 +45,11 @@ describe('slipway runs / models', () => {
 
   it('lists and shows runs', async () => {
     const uri = join(dir, 'store');
-    const piped = await cli(false, 'runs', 'list', '--uri', uri, '--cwd', dir);
+    const piped = await cli(false, 'runs', 'list', '--uri', uri, '--cwd', dir, '--json');
     expect(piped.code).toBe(0);
+    // Without --json a table, piped or not.
+    const pipedTable = await cli(false, 'runs', 'list', '--uri', uri, '--cwd', dir);
+    expect(pipedTable.stdout).toMatch(/^RUN\s+EXPERIMENT\s+NAME\s+STATUS/);
     const runs = JSON.parse(piped.stdout);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({
@@ -73,7 +76,12 @@ describe('slipway runs / models', () => {
 
   it('lists and shows models with aliases', async () => {
     const uri = join(dir, 'store');
-    const list = JSON.parse((await cli(false, 'models', 'list', '--uri', uri, '--cwd', dir)).stdout);
+    const list = JSON.parse(
+      (await cli(false, 'models', 'list', '--uri', uri, '--cwd', dir, '--json')).stdout,
+    );
+    expect((await cli(false, 'models', 'list', '--uri', uri, '--cwd', dir)).stdout).toMatch(
+      /^MODEL\s+LATEST\s+ALIASES/,
+    );
     expect(list).toEqual([
       {
         name: 'churn',
@@ -86,7 +94,11 @@ describe('slipway runs / models', () => {
     expect((await cli(true, 'models', 'list', '--uri', uri, '--cwd', dir)).stdout).toContain('champion→v1');
     const show = await cli(true, 'models', 'show', 'churn', '--uri', uri, '--cwd', dir);
     expect(show.stdout).toMatch(/1\s+champion\s+[0-9a-f]{32}/);
-    const json = JSON.parse((await cli(false, 'models', 'show', 'churn', '--uri', uri, '--cwd', dir)).stdout);
+    const piped = await cli(false, 'models', 'show', 'churn', '--uri', uri, '--cwd', dir);
+    expect(piped.stdout).toMatch(/^model churn: churn classifier/);
+    const json = JSON.parse(
+      (await cli(false, 'models', 'show', 'churn', '--uri', uri, '--cwd', dir, '--json')).stdout,
+    );
     expect(json.versions).toHaveLength(1);
     expect(json.versions[0]).toMatchObject({ version: '1', runId, aliases: ['champion'] });
   });

@@ -47,7 +47,7 @@ export function helpText(commands: readonly Command[], command?: Command): strin
   return [
     `slipway ${SLIPWAY_VERSION}: PR-native MLOps for TypeScript`,
     '',
-    'Usage: slipway <command> [options]',
+    'Usage: slipway <command> [options]     (global options may come anywhere on the line)',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
@@ -57,11 +57,36 @@ export function helpText(commands: readonly Command[], command?: Command): strin
     '  --version                       print the version',
     '',
     'Exit codes: 0 ok, 1 a check failed (gate, validation, drift, refused promotion), 2 error, 3 internal error.',
-    'Run `slipway <command> --help` for the options of one command.',
+    'Run `slipway help <command>` (or `slipway <command> --help`) for the options of one command.',
   ].join('\n');
 }
 
-/** The verb whose name matches the longest prefix of the words in argv. */
+/**
+ * Global options may come anywhere on the line (`slipway --json models list`): they are lifted out
+ * before the verb is looked up, and handed back to the verb's own parser.
+ */
+export function liftGlobalFlags(argv: readonly string[]): { globals: string[]; rest: string[] } {
+  const globals: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : a === '-h' ? 'help' : '';
+    const spec = GLOBAL_FLAGS[name];
+    if (!spec) {
+      rest.push(a);
+      continue;
+    }
+    globals.push(a);
+    if (spec.type === 'string' && !a.includes('=') && i + 1 < argv.length) globals.push(argv[++i]!);
+  }
+  return { globals, rest };
+}
+
+/** The verb whose name matches the longest prefix of the words in argv (global options already lifted). */
 function findCommand(
   names: readonly string[],
   argv: string[],
@@ -73,19 +98,40 @@ function findCommand(
   }
   for (let n = Math.min(words.length, 3); n > 0; n--) {
     const name = words.slice(0, n).join(' ');
-    if (names.includes(name)) {
-      const index = argv.indexOf(words[n - 1]!);
-      return { name, rest: [...argv.slice(0, argv.indexOf(words[0]!)), ...argv.slice(index + 1)], words };
-    }
+    if (names.includes(name)) return { name, rest: argv.slice(n), words };
   }
   return { rest: argv, words };
+}
+
+/** `slipway data --help`: the verbs that start with these words, or null when none does. */
+export function groupHelp(
+  names: readonly string[],
+  commands: readonly { name: string; summary: string }[] | null,
+  words: string[],
+): string | null {
+  const prefix = `${words.join(' ')} `;
+  const members = names.filter((n) => n.startsWith(prefix));
+  if (members.length === 0) return null;
+  const width = Math.max(...members.map((n) => n.length)) + 2;
+  return [
+    `slipway ${words.join(' ')} <command>`,
+    '',
+    'Commands:',
+    ...members.map((n) =>
+      `  ${n.padEnd(width)}${commands?.find((c) => c.name === n)?.summary ?? ''}`.trimEnd(),
+    ),
+    '',
+    `Run \`slipway ${members[0]} --help\` (or \`slipway help ${members[0]}\`) for one command's options.`,
+  ].join('\n');
 }
 
 function unknownCommand(names: readonly string[], words: string[]): SlipwayError {
   const typed = words.join(' ');
   // Suggest among commands with the same number of words first ("data ad" → "data add").
-  const guess =
+  const raw =
     suggest(typed, names) ?? suggest(words[0] ?? '', [...new Set(names.map((n) => n.split(' ')[0]!))]);
+  // A group's own word ("data") is not a verb; suggesting it back would be no help.
+  const guess = raw === typed ? undefined : raw;
   const group = names.filter((n) => n.startsWith(`${words[0]} `));
   return new SlipwayError(
     'CLI_UNKNOWN_COMMAND',
@@ -110,16 +156,41 @@ export async function main(
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
-    if (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'))) {
+    const lifted = liftGlobalFlags(argv);
+    let rest0 = lifted.rest;
+    // `slipway help <verb>` is `slipway <verb> --help`.
+    const helpWord = rest0[0] === 'help';
+    if (helpWord) rest0 = rest0.slice(1);
+    const wantsHelp = helpWord || lifted.globals.includes('--help') || lifted.globals.includes('-h');
+    if (rest0.length === 0) {
       io.stdout.write(`${helpText(commands ?? (await loadCommands()))}\n`);
       return ExitCode.Ok;
     }
-    if (argv[0] === '--version' || argv[0] === '-v') {
+    if (rest0[0] === '--version' || rest0[0] === '-v') {
       io.stdout.write(`${SLIPWAY_VERSION}\n`);
       return ExitCode.Ok;
     }
     const names = commands ? commands.map((c) => c.name) : commandNames;
-    const { name, rest, words } = findCommand(names, argv);
+    const found = findCommand(names, rest0);
+    const { name, words } = found;
+    const rest = [...lifted.globals, ...(helpWord ? ['--help'] : []), ...found.rest];
+    if (name === undefined && wantsHelp && words.length > 0) {
+      const prefix = `${words.join(' ')} `;
+      const text = groupHelp(
+        names,
+        commands ??
+          (
+            await Promise.all(
+              groups.filter((g) => g.names.some((n) => n.startsWith(prefix))).map((g) => g.load()),
+            )
+          ).flat(),
+        words,
+      );
+      if (text) {
+        io.stdout.write(`${text}\n`);
+        return ExitCode.Ok;
+      }
+    }
     const command =
       name === undefined
         ? undefined
@@ -128,7 +199,7 @@ export async function main(
           : (await groups.find((g) => g.names.includes(name))!.load()).find((c) => c.name === name);
     if (!command) {
       if (words.length === 0) {
-        const flag = argv[0] ?? '';
+        const flag = rest0[0] ?? '';
         throw new SlipwayError(
           'CLI_UNKNOWN_FLAG',
           `unknown option "${flag}"${suggestFlag(flag, GLOBAL_FLAGS)}`,

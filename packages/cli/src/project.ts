@@ -8,7 +8,7 @@ import {
   resolveIdentity,
 } from '@slipway/governance';
 import { isNotFound, type ModelVersion, openStore, type Store } from '@slipway/tracking';
-import { type LoadedModelPackage, loadModelPackage } from '@slipway/training';
+import { type LoadedModelPackage, loadModelPackage, readLock } from '@slipway/training';
 import type { CommandContext } from './command.js';
 import { projectTrackingUri } from './tracking-uri.js';
 
@@ -171,4 +171,39 @@ export async function auditStage(
   } finally {
     if (!store) await s.close();
   }
+}
+
+/** The one directory every command writes its reports to (gitignored by `slipway init`). */
+export const OUTPUT_ROOT = 'slipway-out';
+
+/** `<root>/slipway-out/<parts…>`. */
+export function outputPath(loaded: LoadedConfig, ...parts: string[]): string {
+  return join(loaded.root, OUTPUT_ROOT, ...parts);
+}
+
+/** Where `slipway eval` writes the reports of a package by default, and where later commands look. */
+export function evalReportDir(loaded: LoadedConfig, packageHash: string): string {
+  return outputPath(loaded, 'eval', packageHash.slice(0, 16));
+}
+
+/** The report.json eval wrote for this package in the output root, or null when there is none. */
+export function findEvalReport(loaded: LoadedConfig, packageHash: string): string | null {
+  const path = join(evalReportDir(loaded, packageHash), 'report.json');
+  return existsSync(path) ? path : null;
+}
+
+/** The package the last `slipway train` produced (recorded in slipway.lock). */
+export async function lastTrainedPackage(loaded: LoadedConfig, flag: string): Promise<string> {
+  const entry = (await readLock(loaded.root)).stages.train;
+  const dir = entry ? resolve(loaded.root, entry.package) : null;
+  if (!dir || !isPackageDir(dir)) {
+    throw new SlipwayError(
+      'NO_TRAINED_PACKAGE',
+      entry
+        ? `${flag}: the package the last train wrote (${entry.package}) is gone`
+        : `${flag}: nothing trained yet (slipway.lock has no train stage)`,
+      { hint: `run \`slipway train\` first, or pass ${flag} <package dir or model reference>` },
+    );
+  }
+  return dir;
 }

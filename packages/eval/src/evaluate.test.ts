@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configSchema, type SlipwayConfig } from '@slipway/core';
 import type { Table } from '@slipway/data';
 import type { LoadedModelPackage, Predictions } from '@slipway/training';
@@ -93,6 +96,18 @@ describe('evaluate: nulls in the label and in the features', () => {
       message:
         'evaluation table: has no label column "mpg" (the label cars was trained on) (did you mean "MPG"?)',
       hint: 'evaluate on data that carries the label; its columns are: x, MPG',
+    });
+  });
+
+  it('says an empty (header-only) split is empty, not that it lacks the label', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-eval-empty-'));
+    const path = join(dir, 'eval.csv');
+    await writeFile(path, 'x,mpg\n');
+    await expect(
+      evaluate({ candidate: model, baseline: null, data: path, config: config('drop') }),
+    ).rejects.toMatchObject({
+      code: 'DATASET_EMPTY',
+      message: `${path}: the evaluation split is empty (no rows)`,
     });
   });
 });

@@ -90,6 +90,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const md5 = typeof options.data === 'string' ? await md5File(path) : null;
   read.done(`${file.rowCount} rows`);
   const where = typeof options.data === 'string' ? options.data : 'evaluation table';
+  // Checked first: a header-only CSV may not even yield its column names.
+  if (file.rowCount === 0) {
+    throw new SlipwayError('DATASET_EMPTY', `${where}: the evaluation split is empty (no rows)`, {
+      hint: 'point data.eval (or --data) at a split with labelled rows',
+    });
+  }
   if (!file.columns.some((c) => c.name === sig.label)) {
     const names = file.columns.map((c) => c.name);
     throw new SlipwayError(

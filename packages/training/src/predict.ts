@@ -17,6 +17,7 @@ import {
   describeDataset,
   formatOf,
   scanTable,
+  sourceSql,
   sqlString,
   type Table,
   writeTable,
@@ -97,6 +98,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   const info = await describeDataset(options.input);
   const task = progress.task('predict', { total: info.rowCount, unit: 'rows' });
   // Parts of a killed run are swept by the next one (their names say whose they were).
+  await mkdir(dirname(output), { recursive: true });
   await sweepTemps(dirname(output));
   const parts = join(dirname(output), tempName('.slipway-predict'));
   await mkdir(parts);
@@ -116,7 +118,8 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
         );
       }
       columns = added.map((c) => c.name);
-      const out: Table = { rowCount: chunk.rowCount, columns: [...chunk.columns, ...added] };
+      // Only the predictions are staged; the input's own rows are copied from the source below.
+      const out: Table = { rowCount: chunk.rowCount, columns: added };
       await writeTable(out, join(parts, `part-${String(index++).padStart(6, '0')}.parquet`));
       rows += chunk.rowCount;
       task.set(rows);
@@ -139,7 +142,15 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
           : format === 'csv'
             ? '(FORMAT csv, HEADER true)'
             : '(FORMAT json)';
-      await c.run(`COPY (SELECT * FROM read_parquet([${files.join(', ')}])) TO ${sqlString(tmp)} ${target}`);
+      // The input's columns come straight from the source, never through the float/epoch values the
+      // model reads: ints stay ints, dates stay dates, and CSV to CSV copies each field's text as it was.
+      // POSITIONAL JOIN pairs row i of the source with prediction i (both are read in file order).
+      const source = sourceSql(options.input, {
+        verbatim: format === 'csv' && formatOf(options.input) === 'csv',
+      });
+      await c.run(
+        `COPY (SELECT * FROM ${source} POSITIONAL JOIN read_parquet([${files.join(', ')}])) TO ${sqlString(tmp)} ${target}`,
+      );
       await commitTemp(tmp, output);
     } catch (err) {
       await rm(tmp, { force: true });

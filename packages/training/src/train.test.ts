@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashBytes } from '@slipway/core';
-import { dataDigest, PROFILE_SCHEMA, readTable } from '@slipway/data';
+import { connect, dataDigest, describeDataset, PROFILE_SCHEMA, readTable } from '@slipway/data';
 import { LocalStore } from '@slipway/tracking';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.js';
@@ -183,6 +183,59 @@ describe('train', () => {
     await expect(loadModelPackage(join(p.dir, 'nope'))).rejects.toMatchObject({
       code: 'MODEL_PACKAGE_NOT_FOUND',
     });
+  });
+});
+
+describe('predict keeps the input as it was', () => {
+  it('ints stay ints, dates stay dates, CSV text is copied byte for byte; the output directory is created', async () => {
+    const rows = syntheticRows(120, 3).map((r, i) => ({
+      id: 1000 + i,
+      ...r,
+      day: r.when.slice(0, 10),
+      price: `${(i % 7) + 1}.50`,
+    }));
+    const p = await makeProject({
+      train: rows,
+      eval: rows.slice(0, 40),
+      config: { model: { task: 'binary', type: 'gbdt', gbdt: { iterations: 5 } } },
+    });
+    const { packageDir } = await train({ loaded: await p.load() });
+    const pkg = await loadModelPackage(packageDir);
+    try {
+      const input = join(p.dir, 'eval.csv');
+      const out = join(p.dir, 'no', 'such', 'dir', 'pred.csv');
+      await predictBatch({ model: pkg, input, output: out, batchRows: 16 });
+      const inLines = (await readFile(input, 'utf8')).trimEnd().split('\n');
+      const outLines = (await readFile(out, 'utf8')).trimEnd().split('\n');
+      expect(outLines).toHaveLength(inLines.length);
+      expect(outLines[0]).toBe(`${inLines[0]},prediction,probability`);
+      // Every input field is the same text: "1000" not "1000.0", "1.50" not "1.5", dates as written.
+      for (let i = 0; i < inLines.length; i++) expect(outLines[i]!.startsWith(`${inLines[i]},`)).toBe(true);
+
+      // To Parquet: the input's column types are kept (BIGINT id, DATE day), predictions appended.
+      const parquet = join(p.dir, 'out', 'pred.parquet');
+      await predictBatch({ model: pkg, input, output: parquet });
+      const described = await describeDataset(parquet);
+      const types = Object.fromEntries(described.columns.map((c) => [c.name, c.sqlType]));
+      expect(types).toMatchObject({ id: 'BIGINT', day: 'DATE', prediction: 'DOUBLE', probability: 'DOUBLE' });
+      // Parquet in (typed by DuckDB from the same CSV), CSV out: ids print as integers, dates as dates.
+      const plain = join(p.dir, 'plain.parquet');
+      const c = await connect();
+      try {
+        await c.run(
+          `COPY (SELECT * FROM read_csv('${input}', header = true)) TO '${plain}' (FORMAT parquet)`,
+        );
+      } finally {
+        c.closeSync();
+      }
+      const back = join(p.dir, 'out', 'back.csv');
+      await predictBatch({ model: pkg, input: plain, output: back });
+      const backLines = (await readFile(back, 'utf8')).split('\n');
+      expect(backLines[1]!.split(',')[0]).toBe('1000');
+      expect(backLines[1]).toContain(rows[0]!.day);
+    } finally {
+      pkg.dispose();
+    }
   });
 });
 

@@ -132,7 +132,7 @@ describe('slipway data (quality)', () => {
     await writeFile(join(dir, 'ragged.csv'), 'a,b\n1,2\n3\n');
     const ragged = await cli('data', 'profile', 'ragged.csv', '--cwd', dir);
     expect(ragged.code).toBe(2);
-    expect(ragged.stderr).toContain('line 3 has 1 fields, but the header has 2');
+    expect(ragged.stderr).toContain('line 3 has 1 fields, but the header (line 1) has 2');
     expect(ragged.stderr).not.toMatch(/\n\s+at /);
     const missing = await cli('data', 'drift', '--reference', 'nope.csv', '--cwd', dir);
     expect(missing.code).toBe(2);
@@ -141,5 +141,30 @@ describe('slipway data (quality)', () => {
     const bad = await cli('data', 'profile', 'merge', 'p.json', '--cwd', dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('p.json: not a Slipway profile (other)');
+  });
+
+  it("schema infer and validate use the config's data.schema and data.id, and store a relative source", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-cli-dq-project-'));
+    await writeFile(
+      join(dir, 'slipway.config.mjs'),
+      `export default { project: { name: 'p' }, data: { train: 'train.csv', eval: 'later.csv', label: 'channel', id: 'ref', schema: 'checks/schema.json' }, features: [{ column: 'amount', transform: 'standardize' }], model: { task: 'multiclass' } };\n`,
+    );
+    const withRef = (text: string, from: number) =>
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l, i) => (i === 0 ? `ref,${l}` : `${from + i},${l}`))
+        .join('\n');
+    await writeFile(join(dir, 'train.csv'), `${withRef(rows(600, 0), 0)}\n`);
+    await writeFile(join(dir, 'later.csv'), `${withRef(rows(300, 0), 5000)}\n`);
+    const inferred = await cli('data', 'schema', 'infer', 'train.csv', '--cwd', dir, '--json');
+    expect(inferred.code, inferred.stderr).toBe(0);
+    const written = JSON.parse(await readFile(join(dir, 'checks', 'schema.json'), 'utf8'));
+    expect(written.source).toBe('train.csv');
+    expect(written.columns.find((c: { name: string }) => c.name === 'ref').range).toBeUndefined();
+    // New ids (5001…) and the same distribution: valid, against checks/schema.json without --schema.
+    const valid = await cli('data', 'validate', 'later.csv', '--cwd', dir, '--json');
+    expect(valid.code, valid.stdout).toBe(0);
+    expect(JSON.parse(valid.stdout).success).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   findConfigFile,
   isStdout,
@@ -70,6 +70,16 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
 }
 
+/** The project's data section and root, when there is a config (these verbs also work without one). */
+async function projectData(
+  ctx: CommandContext,
+): Promise<{ data: SlipwayConfig['data']; root: string } | null> {
+  const file = str(ctx, 'config');
+  if (!file && !findConfigFile(ctx.cwd)) return null;
+  const loaded = await loadConfig({ cwd: ctx.cwd, ...(file ? { file } : {}) });
+  return { data: loaded.config.data, root: loaded.root };
+}
+
 async function driftConfig(ctx: CommandContext): Promise<SlipwayConfig['drift'] | undefined> {
   const file = str(ctx, 'config');
   if (!file && !findConfigFile(ctx.cwd)) return undefined;
@@ -83,11 +93,27 @@ export const dataQualityCommands: Command[] = [
     summary:
       'infer schema.json: column types, nullability, numeric ranges, categorical domains (≤ 100 values)',
     args: '<dataset>',
-    flags: { out: outFlag('the schema', 'schema.json') },
+    flags: {
+      out: outFlag('the schema', "the config's data.schema, else schema.json"),
+      config: {
+        type: 'string',
+        value: '<file>',
+        description:
+          'config whose data.id names the id column and data.schema the output (default: slipway.config.ts, if any)',
+      },
+    },
     async run(ctx) {
       const dataset = one(ctx, 'data schema infer <dataset>');
-      const schema = await inferSchema(dataset);
-      const out = await emit(ctx, str(ctx, 'out') ?? 'schema.json', json(schema));
+      // The config's data.id (when there is a project) is the column never range-checked.
+      const project = await projectData(ctx);
+      const schema = await inferSchema(dataset, {
+        source: relative(ctx.cwd, dataset).split(sep).join('/'),
+        ...(project?.data.id ? { id: project.data.id } : {}),
+      });
+      const target =
+        str(ctx, 'out') ??
+        (project?.data.schema ? resolve(project.root, project.data.schema) : 'schema.json');
+      const out = await emit(ctx, target, json(schema));
       if (isStdout(out)) return 0;
       ctx.output({ file: out, schema }, (d) => {
         const s = (d as { file: string; schema: DataSchema }).schema;
@@ -114,12 +140,22 @@ export const dataQualityCommands: Command[] = [
         type: 'string',
         short: 's',
         value: '<file>',
-        description: 'schema to validate against (default: schema.json)',
+        description: "schema to validate against (default: the config's data.schema, else schema.json)",
+      },
+      config: {
+        type: 'string',
+        value: '<file>',
+        description: 'config whose data.schema is the default (default: slipway.config.ts, if any)',
       },
     },
     async run(ctx) {
       const dataset = one(ctx, 'data validate <dataset> --schema schema.json');
-      const schema = abs(ctx, str(ctx, 'schema') ?? 'schema.json');
+      const project = str(ctx, 'schema') ? null : await projectData(ctx);
+      const schema = str(ctx, 'schema')
+        ? abs(ctx, str(ctx, 'schema')!)
+        : project?.data.schema
+          ? resolve(project.root, project.data.schema)
+          : abs(ctx, 'schema.json');
       const report = await validateDataset(dataset, schema);
       ctx.output(report, (d) => {
         const r = d as ValidationReport;

@@ -1,9 +1,16 @@
-import { join, relative, resolve } from 'node:path';
-import { ExitCode, loadConfig, SlipwayError } from '@slipway/core';
+import { relative, resolve } from 'node:path';
+import { ExitCode, loadConfig } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
 import type { Command } from '../command.js';
 import { outputRoot } from '../output-root.js';
-import { auditStage, modelName, resolveModel } from '../project.js';
+import {
+  auditStage,
+  evalReportDir,
+  lastTrainedPackage,
+  modelName,
+  REF_FORMS,
+  resolveModel,
+} from '../project.js';
 
 function human(report: EvalReport, out: string, cwd: string): string {
   const lines = [
@@ -43,28 +50,24 @@ export const evalCommands: Command[] = [
       },
       candidate: {
         type: 'string',
-        value: '<dir|version>',
-        description: 'candidate model: package directory, or <model>@<version>',
+        value: '<model>',
+        description: `candidate: ${REF_FORMS} (default: the package the last \`slipway train\` wrote)`,
       },
       baseline: {
         type: 'string',
-        value: '<alias|dir>',
-        description: 'baseline: registry alias or package directory (default: eval.baseline, "champion")',
+        value: '<model>',
+        description: 'baseline, any model reference (default: eval.baseline, "champion")',
       },
       data: { type: 'string', value: '<dataset>', description: 'evaluation data (default: data.eval)' },
       out: {
         type: 'string',
         value: '<dir>',
-        description: 'report directory (default: .slipway/eval/<candidate hash>)',
+        description:
+          'report directory (default: slipway-out/eval/<candidate hash>, where card and register find it)',
       },
       'no-explain': { type: 'boolean', description: 'skip permutation importance and SHAP' },
     },
     async run(ctx) {
-      if (typeof ctx.flags.candidate !== 'string') {
-        throw new SlipwayError('FLAG_MISSING', 'eval: --candidate is required', {
-          hint: 'pass the package directory `slipway train` printed',
-        });
-      }
       const loaded = await loadConfig({
         cwd: ctx.cwd,
         ...(typeof ctx.flags.config === 'string' ? { file: ctx.flags.config } : {}),
@@ -76,7 +79,11 @@ export const evalCommands: Command[] = [
               eval: { ...loaded.config.eval, explain: { ...loaded.config.eval.explain, enabled: false } },
             }
           : loaded.config;
-      const candidate = await resolveModel(ctx.flags.candidate, loaded, {
+      const candidateRef =
+        typeof ctx.flags.candidate === 'string'
+          ? ctx.flags.candidate
+          : await lastTrainedPackage(loaded, '--candidate');
+      const candidate = await resolveModel(candidateRef, loaded, {
         cwd: ctx.cwd,
         flag: '--candidate',
       });
@@ -106,7 +113,7 @@ export const evalCommands: Command[] = [
         const out =
           typeof ctx.flags.out === 'string'
             ? resolve(ctx.cwd, ctx.flags.out)
-            : join(loaded.root, '.slipway', 'eval', candidate.model.hash.slice(0, 16));
+            : evalReportDir(loaded, candidate.model.hash);
         const written = await writeReports(report, out, outputRoot(ctx.cwd));
         await auditStage(loaded, {
           event: 'eval',

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { type LoadedConfig, SlipwayError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import {
@@ -27,9 +27,18 @@ import {
   writeModelCard,
 } from '@slipway/governance';
 import type { Store } from '@slipway/tracking';
+import { verifyModelPackage } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
 import { outputRoot } from '../output-root.js';
-import { loadProject, modelName, openProjectStore, parseModelRef, REF_FORMS } from '../project.js';
+import {
+  findEvalReport,
+  loadProject,
+  modelName,
+  openProjectStore,
+  outputPath,
+  parseModelRef,
+  REF_FORMS,
+} from '../project.js';
 import { policyFlag, policyFlagDef, trustedInputsOf } from '../trusted.js';
 
 const configFlag = {
@@ -123,6 +132,17 @@ async function versionRef(
   return { model: parsed.name, version: v.version };
 }
 
+/** A registered version from `<ref>` (any model reference) or the older `<model> <version>` pair. */
+async function versionArgs(
+  ctx: CommandContext,
+  loaded: LoadedConfig,
+  usage: string,
+): Promise<{ model: string; version: string }> {
+  need(ctx, 1, usage);
+  if (ctx.positionals.length >= 2) return { model: ctx.positionals[0]!, version: ctx.positionals[1]! };
+  return withStore(loaded, (store) => versionRef(store, loaded, ctx.positionals[0]!));
+}
+
 export const governanceCommands: Command[] = [
   {
     name: 'card',
@@ -140,7 +160,7 @@ export const governanceCommands: Command[] = [
         type: 'string',
         value: '<report.json>',
         description:
-          'the eval report (default for a version: the stored one); for a version it is also stored',
+          'the eval report (default: for a version the stored one, for a package the one slipway eval wrote in slipway-out/); for a version it is also stored',
       },
       'no-record': {
         type: 'boolean',
@@ -154,13 +174,18 @@ export const governanceCommands: Command[] = [
       const loaded = await loadProject(ctx);
       const out = resolve(
         ctx.cwd,
-        typeof ctx.flags.out === 'string' ? ctx.flags.out : join(loaded.root, 'slipway-out', 'card'),
+        typeof ctx.flags.out === 'string' ? ctx.flags.out : outputPath(loaded, 'card'),
       );
-      const report =
+      let report =
         typeof ctx.flags.eval === 'string' ? await readReportFile(resolve(ctx.cwd, ctx.flags.eval)) : null;
       const asPath = isAbsolute(ref!) ? ref! : resolve(ctx.cwd, ref!);
       let result: Record<string, unknown>;
       if (existsSync(asPath) && statSync(asPath).isDirectory()) {
+        // The report `slipway eval` wrote for this package in the output root, when there is one.
+        const found = report
+          ? null
+          : findEvalReport(loaded, (await verifyModelPackage(asPath)).manifest.hash);
+        if (found) report = await readReportFile(found);
         const card = await cardForPackage({
           config: loaded.config,
           packageDir: asPath,
@@ -235,11 +260,11 @@ export const governanceCommands: Command[] = [
     name: 'lineage',
     summary:
       'show the chain: data digests → commit → config → run → package → registry version → promotions → rollouts',
-    args: '<model> <version>',
+    args: '<version|name:version> (or <model> <version>)',
     flags: { ...configFlag },
     async run(ctx) {
-      const [model, version] = need(ctx, 2, 'lineage <model> <version>');
       const loaded = await loadProject(ctx);
+      const { model, version } = await versionArgs(ctx, loaded, 'lineage <version>');
       const chain = await withStore(loaded, (store) =>
         lineageChain({
           store,
@@ -258,7 +283,7 @@ export const governanceCommands: Command[] = [
     name: 'reproduce',
     summary:
       'retrain a registered version from its recorded lineage and report whether the weights hash matches',
-    args: '<model> <version>',
+    args: '<version|name:version> (or <model> <version>)',
     flags: {
       ...configFlag,
       keep: { type: 'boolean', description: 'keep the materialised project under .slipway/' },
@@ -266,8 +291,8 @@ export const governanceCommands: Command[] = [
     description:
       'Exit code 1 when the weights differ or the recorded commit, data or config cannot be recovered.',
     async run(ctx) {
-      const [model, version] = need(ctx, 2, 'reproduce <model> <version>');
       const loaded = await loadProject(ctx);
+      const { model, version } = await versionArgs(ctx, loaded, 'reproduce <version>');
       const result = await withStore(loaded, (store) =>
         reproduce({
           store,
@@ -326,19 +351,19 @@ export const governanceCommands: Command[] = [
     name: 'approve',
     summary:
       'approve promoting a version to an alias (you must be in the role the policy names; never your own version)',
-    args: '<model> <version>',
+    args: '<version|name:version> (or <model> <version>)',
     flags: {
       ...configFlag,
       for: { type: 'string', value: '<alias>', description: 'the alias being approved, e.g. champion' },
       ...policyFlagDef,
     },
     async run(ctx) {
-      const [model, version] = need(ctx, 2, 'approve <model> <version> --for <alias>');
-      if (typeof ctx.flags.for !== 'string')
-        throw new SlipwayError('USAGE', 'missing --for <alias>', { hint: 'e.g. --for champion' });
       // Identity and (in CI) policy are decided before the config module runs.
       const trusted = await trustedInputsOf(ctx);
       const loaded = await loadProject(ctx);
+      const { model, version } = await versionArgs(ctx, loaded, 'approve <version> --for <alias>');
+      if (typeof ctx.flags.for !== 'string')
+        throw new SlipwayError('USAGE', 'missing --for <alias>', { hint: 'e.g. --for champion' });
       const actor = trusted.identity as Identity;
       const policy = await trustedPolicy(trusted, {
         projectRoot: loaded.root,
@@ -369,10 +394,14 @@ export const governanceCommands: Command[] = [
     name: 'promote',
     summary:
       'move a registry alias to a version when the policy, eval gates, model card and approvals allow it',
-    args: '<model> <version>',
+    args: '<version|name:version|models:/name/version> (or <model> <version>)',
     flags: {
       ...configFlag,
-      to: { type: 'string', value: '<alias>', description: 'the alias to move, e.g. champion' },
+      to: {
+        type: 'string',
+        value: '<alias>',
+        description: 'the alias to move (default: eval.baseline, "champion")',
+      },
       'policy-ref': {
         type: 'string',
         value: '<ref>',
@@ -383,14 +412,12 @@ export const governanceCommands: Command[] = [
     description:
       'The actor is the GitHub event sender (GITHUB_ACTOR) in Actions, else `git config user.name` / $USER; it cannot be passed. In CI the policy is read from the base branch with git, never from the pull request. Every attempt is appended to the audit log. Exit code 1 when refused; the refusal names the rule.',
     async run(ctx) {
-      const [model, version] = need(ctx, 2, 'promote <model> <version> --to <alias>');
-      if (typeof ctx.flags.to !== 'string')
-        throw new SlipwayError('USAGE', 'missing --to <alias>', { hint: 'e.g. --to champion' });
       // Identity and (in CI) policy are decided before the config module runs.
       const trusted = await trustedInputsOf(ctx);
       const loaded = await loadProject(ctx);
+      const { model, version } = await versionArgs(ctx, loaded, 'promote <version>');
       const actor = trusted.identity as Identity;
-      const alias = ctx.flags.to;
+      const alias = typeof ctx.flags.to === 'string' ? ctx.flags.to : loaded.config.eval.baseline;
       let policy: LoadedPolicy;
       try {
         policy = await trustedPolicy(trusted, {
@@ -427,7 +454,7 @@ export const governanceCommands: Command[] = [
           store,
           model: model!,
           version: version!,
-          alias: ctx.flags.to as string,
+          alias,
           actor,
           policy,
           lookup: lookupFor(),

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { monitorWindow, renderMonitorMarkdown, writeMonitorReports } from '@slipway/eval';
 import type { Command } from '../command.js';
 import { outputRoot } from '../output-root.js';
-import { auditStage, loadProject, resolveModel } from '../project.js';
+import { auditStage, loadProject, outputPath, resolveModel } from '../project.js';
 
 export const monitorCommands: Command[] = [
   {
@@ -27,7 +27,7 @@ export const monitorCommands: Command[] = [
       out: {
         type: 'string',
         value: '<dir>',
-        description: 'write monitor.json/.md/.html per window here (default: out/monitor)',
+        description: 'write monitor.json/.md/.html per window here (default: slipway-out/monitor)',
       },
       config: {
         type: 'string',
@@ -41,11 +41,12 @@ export const monitorCommands: Command[] = [
         ? ctx.positionals.map((p) => [p.split('/').pop() ?? p, resolve(ctx.cwd, p)])
         : Object.entries(loaded.config.data.monitor).map(([n, p]) => [n, resolve(loaded.root, p)]);
       const { model, version } = await resolveModel(
-        typeof ctx.flags.model === 'string' ? ctx.flags.model : 'champion',
+        typeof ctx.flags.model === 'string' ? ctx.flags.model : loaded.config.eval.baseline,
         loaded,
         { cwd: ctx.cwd, flag: '--model' },
       );
-      const outRoot = resolve(ctx.cwd, typeof ctx.flags.out === 'string' ? ctx.flags.out : 'out/monitor');
+      const outRoot =
+        typeof ctx.flags.out === 'string' ? resolve(ctx.cwd, ctx.flags.out) : outputPath(loaded, 'monitor');
       const results: {
         report: Awaited<ReturnType<typeof monitorWindow>>;
         files: Awaited<ReturnType<typeof writeMonitorReports>>;

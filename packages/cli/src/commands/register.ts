@@ -11,8 +11,9 @@ import {
   storeAuditSink,
   trustedPolicy,
 } from '@slipway/governance';
+import { verifyModelPackage } from '@slipway/training';
 import type { Command } from '../command.js';
-import { loadProject, modelName, openProjectStore } from '../project.js';
+import { findEvalReport, lastTrainedPackage, loadProject, modelName, openProjectStore } from '../project.js';
 import { policyFlag, policyFlagDef, trustedInputsOf } from '../trusted.js';
 
 async function readReport(path: string): Promise<EvalReport> {
@@ -41,12 +42,13 @@ export const registerCommands: Command[] = [
     name: 'register',
     summary:
       'register a model package as a new version of the project’s model (policy: register), with its eval report',
-    args: '<package-dir>',
+    args: '[package-dir]',
     flags: {
       eval: {
         type: 'string',
         value: '<report.json>',
-        description: 'the package’s eval report, stored with the version (promotion needs it)',
+        description:
+          'the package’s eval report, stored with the version (promotion needs it; default: the one slipway eval wrote in slipway-out/)',
       },
       model: {
         type: 'string',
@@ -63,14 +65,12 @@ export const registerCommands: Command[] = [
     description:
       'Registering the same package twice returns the existing version. Exit code 1 when the policy refuses.',
     async run(ctx) {
-      const dir = ctx.positionals[0];
-      if (!dir)
-        throw new SlipwayError('USAGE', 'missing the package directory: slipway register <package-dir>', {
-          hint: 'slipway train prints it (also in slipway.lock)',
-        });
       // Identity and (in CI) policy are decided before the config module runs.
       const trusted = await trustedInputsOf(ctx);
       const loaded = await loadProject(ctx);
+      const dir = ctx.positionals[0]
+        ? resolve(ctx.cwd, ctx.positionals[0])
+        : await lastTrainedPackage(loaded, 'the package directory');
       const actor = trusted.identity as Identity;
       const policy = await trustedPolicy(trusted, {
         projectRoot: loaded.root,
@@ -78,14 +78,17 @@ export const registerCommands: Command[] = [
         policyPath: policyFlag(ctx),
       });
       const token = process.env.SLIPWAY_GITHUB_TOKEN || process.env.GITHUB_TOKEN || null;
-      const evalReport =
-        typeof ctx.flags.eval === 'string' ? await readReport(resolve(ctx.cwd, ctx.flags.eval)) : null;
+      const reportPath =
+        typeof ctx.flags.eval === 'string'
+          ? resolve(ctx.cwd, ctx.flags.eval)
+          : findEvalReport(loaded, (await verifyModelPackage(dir)).manifest.hash);
+      const evalReport = reportPath ? await readReport(reportPath) : null;
       const store = await openProjectStore(loaded);
       try {
         const result = await registerVersion({
           store,
           model: typeof ctx.flags.model === 'string' ? ctx.flags.model : modelName(loaded),
-          packageDir: resolve(ctx.cwd, dir),
+          packageDir: dir,
           actor,
           policy,
           lookup: token

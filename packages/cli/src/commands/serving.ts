@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configSchema, loadConfig, type SlipwayConfig, SlipwayError, writeFileAtomic } from '@slipway/core';
 import {
@@ -13,7 +14,19 @@ import {
 } from '@slipway/serving';
 import type { Command, CommandContext } from '../command.js';
 import { outputRoot } from '../output-root.js';
+import { parseModelRef } from '../project.js';
 import { projectTrackingUri } from '../tracking-uri.js';
+
+/**
+ * The loader's source for a model reference as every other command takes it: a package directory stays a
+ * path; `champion`, `3`, `name@alias`, `name:3` become `models:/…` (the project's model by default).
+ */
+export function servingSource(ref: string, root: string, config: SlipwayConfig | null): string {
+  if (/^models:\//.test(ref) || existsSync(resolve(root, ref))) return ref;
+  const parsed = parseModelRef(ref, config?.model.name ?? config?.project.name ?? '');
+  if (!parsed?.name) return ref;
+  return parsed.alias ? `models:/${parsed.name}@${parsed.alias}` : `models:/${parsed.name}/${parsed.version}`;
+}
 
 const servingDefaults = (): ServingConfig => configSchema.shape.serving.unwrap().parse({}) as ServingConfig;
 
@@ -142,9 +155,9 @@ export const servingCommands: Command[] = [
   {
     name: 'serve',
     summary: 'serve model packages over Open Inference Protocol v2 and POST /predict, with canary rollouts',
-    args: '[package...]',
+    args: '[model...]',
     description:
-      'Each package is a model package directory or a registry reference models:/<name>@<alias>; ' +
+      'Each model is a package directory or a registry reference, as for every command: <alias>, <version>, <name>@<alias>, <name>:<version>, models:/<name>@<alias>; ' +
       'NAME=SOURCE names it. Without one, serving.model from the config is served. Stops gracefully on SIGTERM.',
     flags: {
       ...configFlag,
@@ -182,7 +195,9 @@ export const servingCommands: Command[] = [
       }
       const models = sources.map((s) => {
         const m = /^([a-z0-9][a-z0-9-]*)=(.+)$/.exec(s);
-        return m ? { name: m[1] as string, source: m[2] as string } : { source: s };
+        return m
+          ? { name: m[1] as string, source: servingSource(m[2] as string, root, config) }
+          : { source: servingSource(s, root, config) };
       });
       let onEvent: ((e: RolloutEvent) => Promise<void>) | undefined;
       const warn = (msg: string) => process.stderr.write(`slipway serve: ${msg}\n`);
@@ -278,7 +293,9 @@ export const servingCommands: Command[] = [
           hint: 'slipway canary start <dir | models:/name@alias>',
         });
       // A path is resolved here: the server may run in another directory.
-      const abs = /^models:\//.test(source) ? source : resolve(ctx.cwd, source);
+      const abs = existsSync(resolve(ctx.cwd, source))
+        ? resolve(ctx.cwd, source)
+        : await projectConfig(ctx).then(({ config, root }) => servingSource(source, root, config));
       if (shadow !== undefined) {
         ctx.output(await admin(ctx, 'PUT', 'shadow', { source: abs, percent: shadow }), (d) => {
           const m = d as { parameters: { shadow: { version: string; percent: number } } };

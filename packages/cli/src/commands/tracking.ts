@@ -62,9 +62,9 @@ function positiveInt(ctx: CommandContext, flag: string, fallback: number): numbe
   return n;
 }
 
-/** Tables for a person at a terminal; JSON when piped (and always with --json). */
-function human(ctx: CommandContext, render: () => string): ((data: unknown) => string) | undefined {
-  return ctx.stdoutIsTTY ? render : undefined;
+/** Tables by default, piped or not, like every other verb; `--json` is the machine-readable form. */
+function human(_ctx: CommandContext, render: () => string): (data: unknown) => string {
+  return render;
 }
 
 function requireArg(ctx: CommandContext, what: string): string {

@@ -10,7 +10,7 @@ import {
 } from '@slipway/training';
 import type { Command, CommandContext } from '../command.js';
 import { outputRoot } from '../output-root.js';
-import { auditStage, loadProject, modelName, openProjectStore, resolveModel } from '../project.js';
+import { auditStage, loadProject, modelName, openProjectStore, REF_FORMS, resolveModel } from '../project.js';
 
 const configFlag = {
   config: {
@@ -98,18 +98,23 @@ export const trainingCommands: Command[] = [
       ...configFlag,
       model: {
         type: 'string',
-        value: '<dir|name@alias>',
-        description: 'a model package directory, or a registry alias (name@alias, or alias of this project)',
+        value: '<model>',
+        description: `the model: ${REF_FORMS}`,
       },
       input: { type: 'string', value: '<dataset>', description: 'rows to score (.parquet, .csv, .jsonl)' },
-      output: { type: 'string', value: '<file>', description: 'where to write (.parquet, .csv or .jsonl)' },
+      output: {
+        type: 'string',
+        value: '<file>',
+        description:
+          'where to write (.parquet, .csv or .jsonl; its directory is created); input columns are copied as they are',
+      },
       backend: { type: 'string', value: '<name>', description: 'tfjs backend (default auto)' },
     },
     async run(ctx) {
       for (const flag of ['model', 'input', 'output'] as const) {
         if (typeof ctx.flags[flag] !== 'string') {
           throw new SlipwayError('CLI_BAD_ARGUMENTS', `slipway predict: --${flag} is required`, {
-            hint: 'slipway predict --model <package dir | name@alias> --input <dataset> --output <file>',
+            hint: 'e.g. slipway predict --model champion --input data/eval.csv --output slipway-out/predictions.csv',
           });
         }
       }

@@ -38,7 +38,50 @@ export interface DataSchema {
 const INTEGER_SQL =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/i;
 
-export function schemaFromProfile(profile: Profile, source?: string): DataSchema {
+/** Share of the observed span a continuous range is widened by on each side. */
+export const RANGE_TOLERANCE = 0.1;
+
+export interface InferSchemaOptions {
+  /** Where the data came from, stored as is (pass a path relative to the project, never an absolute one). */
+  source?: string;
+  /** The row-id column (config `data.id`): never range-checked, since new rows get new ids. */
+  id?: string;
+}
+
+/** Looks like a row id by name: `id`, `row_id`, `passengerId`… */
+const ID_NAME = /^(id|.*[_-]id|.*[a-z]Id)$/;
+
+/**
+ * A range a healthy later split passes: the observed [min, max] widened by RANGE_TOLERANCE of its span
+ * (rounded outward to 6 significant digits, to integers for integer columns), never crossing zero when
+ * every observed value was on one side of it.
+ */
+export function tolerantRange(min: number, max: number, integer: boolean): { min: number; max: number } {
+  // A 0/1 indicator column has no values in between or beyond to tolerate.
+  if (integer && min === 0 && max === 1) return { min, max };
+  const span = max - min;
+  const margin = span > 0 ? span * RANGE_TOLERANCE : Math.abs(min) * RANGE_TOLERANCE || 1;
+  const round = (x: number, dir: 'down' | 'up') => {
+    if (integer) return dir === 'down' ? Math.floor(x) : Math.ceil(x);
+    if (x === 0) return 0;
+    const scale = 10 ** (Math.floor(Math.log10(Math.abs(x))) - 5);
+    return (dir === 'down' ? Math.floor(x / scale) : Math.ceil(x / scale)) * scale;
+  };
+  let lo = round(min - margin, 'down');
+  let hi = round(max + margin, 'up');
+  if (min >= 0 && lo < 0) lo = 0;
+  if (max <= 0 && hi > 0) hi = 0;
+  // Decimal noise of the scaling (0.30000000000000004) would show in schema.json.
+  return { min: Number(lo.toPrecision(12)), max: Number(hi.toPrecision(12)) };
+}
+
+export function schemaFromProfile(
+  profile: Profile,
+  sourceOrOptions?: string | InferSchemaOptions,
+): DataSchema {
+  const options: InferSchemaOptions =
+    typeof sourceOrOptions === 'string' ? { source: sourceOrOptions } : (sourceOrOptions ?? {});
+  const source = options.source;
   return {
     schema: DATA_SCHEMA_SCHEMA,
     ...(source ? { source } : {}),
@@ -48,8 +91,9 @@ export function schemaFromProfile(profile: Profile, source?: string): DataSchema
       const type: SchemaType =
         c.kind === 'number' ? (INTEGER_SQL.test(c.sqlType) ? 'integer' : 'number') : c.kind;
       const out: ColumnSchema = { name: c.name, type, required: true, nullable: c.nullCount > 0 };
-      if (c.numeric && c.numeric.min !== null && c.numeric.max !== null)
-        out.range = { min: c.numeric.min, max: c.numeric.max };
+      const isId = options.id !== undefined ? c.name === options.id : ID_NAME.test(c.name);
+      if (c.numeric && c.numeric.min !== null && c.numeric.max !== null && !isId && type !== 'boolean')
+        out.range = tolerantRange(c.numeric.min, c.numeric.max, type !== 'number');
       if (
         c.kind === 'string' &&
         c.frequent?.exact &&
@@ -62,8 +106,15 @@ export function schemaFromProfile(profile: Profile, source?: string): DataSchema
   };
 }
 
-/** Infers a schema: types, nullability, numeric ranges, categorical domains (≤ 100 distinct strings), required columns. */
-export async function inferSchema(input: string | Table): Promise<DataSchema> {
+/**
+ * Infers a schema: types, nullability, numeric ranges with a tolerance (none for the id column),
+ * categorical domains (≤ 100 distinct strings), required columns. A split drawn from the same
+ * distribution passes it.
+ */
+export async function inferSchema(
+  input: string | Table,
+  options: InferSchemaOptions = {},
+): Promise<DataSchema> {
   const profile = typeof input === 'string' ? await profileDataset(input) : profileTable(input);
   const source = typeof input === 'string' ? input : 'table';
   if (profile.rowCount === 0) {
@@ -75,7 +126,7 @@ export async function inferSchema(input: string | Table): Promise<DataSchema> {
       },
     );
   }
-  return schemaFromProfile(profile, typeof input === 'string' ? input : undefined);
+  return schemaFromProfile(profile, options);
 }
 
 const TYPES = new Set<SchemaType>(['integer', 'number', 'string', 'boolean', 'timestamp']);

@@ -1,4 +1,5 @@
 export {
+  assertCsvRectangular,
   connect,
   type DatasetFormat,
   datasetError,

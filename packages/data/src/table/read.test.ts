@@ -12,6 +12,41 @@ async function csv(text: string): Promise<string> {
   return path;
 }
 
+describe('strict CSV reading', () => {
+  it('a ragged last row is an error naming the file and line, not a file of 0 rows', async () => {
+    // DuckDB's sniffer alone takes "7,8,9,10" for the header and returns no rows.
+    const path = await csv('a,b,c\n1,2,3\n4,5,6\n7,8,9,10\n');
+    await expect(describeDataset(path)).rejects.toMatchObject({
+      code: 'CSV_RAGGED_ROWS',
+      message: `${path}: line 4 has 4 fields, but the header (line 1) has 3`,
+    });
+    await expect(readTable(path)).rejects.toMatchObject({ code: 'CSV_RAGGED_ROWS' });
+  });
+
+  it('names a ragged row in the middle, and counts a quoted multi-line field as one', async () => {
+    await expect(describeDataset(await csv('a,b\n1,2\n3,4,5\n6,7\n'))).rejects.toMatchObject({
+      code: 'CSV_RAGGED_ROWS',
+      message: expect.stringContaining('line 3 has 3 fields'),
+    });
+    const quoted = await csv('a,b\n1,"x, y\nz"\n2,w\n');
+    const t = await readTable(quoted);
+    expect(t.rowCount).toBe(2);
+    expect(t.columns[1]!.values).toEqual(['x, y\nz', 'w']);
+    await expect(describeDataset(await csv('a,b\n1,"open\n2,3\n'))).rejects.toMatchObject({
+      code: 'CSV_RAGGED_ROWS',
+      message: expect.stringContaining('line 2 opens a quoted field that is never closed'),
+    });
+  });
+
+  it('takes the header from the first line, and the same file always gives the same schema', async () => {
+    const path = await csv('id,score,when\n1,0.5,2024-01-01\n2,1.5,2024-01-02\n3,2,2024-01-03\n');
+    const first = await describeDataset(path);
+    expect(first.columns.map((c) => c.name)).toEqual(['id', 'score', 'when']);
+    expect(first.rowCount).toBe(3);
+    for (let i = 0; i < 3; i++) expect(await describeDataset(path)).toEqual(first);
+  });
+});
+
 describe('readTable', () => {
   it('reads typed columns with nulls', async () => {
     const path = await csv(

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { didYouMean, SlipwayError } from '@slipway/core';
-import { connect, datasetError, findRaggedRow, formatOf, sourceSql, sqlIdent } from './duckdb.js';
+import { assertCsvRectangular, connect, datasetError, sourceSql, sqlIdent } from './duckdb.js';
 import type { Column, ColumnInfo, ColumnKind, Table } from './types.js';
 
 const NUMBER_TYPES =
@@ -33,6 +33,7 @@ async function withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promi
 /** Column names, kinds and the row count, without reading the values. */
 export async function describeDataset(path: string): Promise<DatasetInfo> {
   const source = sourceSql(path);
+  await assertCsvRectangular(path);
   return withConnection(async (c) => {
     try {
       const described = await c.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
@@ -40,20 +41,6 @@ export async function describeDataset(path: string): Promise<DatasetInfo> {
         const sqlType = String(r.column_type);
         return { name: String(r.column_name), sqlType, kind: kindOf(sqlType) };
       });
-      if (formatOf(path) === 'csv' && columns.length === 1 && /[,;\t|]/.test(columns[0]!.name)) {
-        // DuckDB's sniffer falls back to one text column when rows are ragged: name the bad row instead.
-        const ragged = await findRaggedRow(path);
-        if (ragged) {
-          throw new SlipwayError(
-            'CSV_RAGGED_ROWS',
-            `${path}: line ${ragged.line} has ${ragged.found} fields, but the header has ${ragged.expected}`,
-            {
-              hint: 'every CSV row needs the same number of fields as the header; quote fields that contain the delimiter',
-              details: ragged,
-            },
-          );
-        }
-      }
       const count = await c.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${source}`);
       return { path, columns, rowCount: Number(count.getRowObjects()[0]?.n ?? 0) };
     } catch (err) {

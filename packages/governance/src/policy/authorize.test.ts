@@ -98,6 +98,32 @@ describe('patterns', () => {
 });
 
 describe('authorize', () => {
+  it('a local refusal names the member that matches the local user: "@local"', async () => {
+    const policy = parsePolicy(
+      `version: 1
+roles:
+  release: { members: [alice] }
+grants:
+  - role: release
+    models: "*"
+    actions: [register]
+`,
+      'local.yaml',
+    ).policy;
+    const local = who('Seed ab7025d7', { ci: false, source: 'git-config', repository: null });
+    const d = await authorize({
+      policy,
+      identity: local,
+      action: 'register',
+      model: 'm',
+      lookup: offlineLookup,
+    });
+    expect(d.allowed).toBe(false);
+    expect(d.reason).toBe(
+      'register on "m" refused: grants[0]: the local user "Seed ab7025d7" (outside CI, add "@local" to the role\'s members) is not a member of role "release"',
+    );
+  });
+
   it('allows a listed login and names the grant', async () => {
     const lookup = createGitHubLookup({ apiUrl, token: null });
     const d = await authorize({

@@ -41,6 +41,16 @@ export interface MembershipResult {
   via?: string;
 }
 
+/**
+ * The actor as the policy sees it, for refusals. Locally the name comes from `git config user.name`
+ * (often not a valid policy member: spaces), so the refusal names the member that does match it.
+ */
+export function actorForRefusal(identity: Pick<Identity, 'login' | 'ci'>): string {
+  return identity.ci
+    ? `GitHub user ${identity.login}`
+    : `the local user "${identity.login}" (outside CI, add "@local" to the role's members)`;
+}
+
 /** Whether `identity` is a member of `role`; teams are asked through `lookup`. */
 export async function roleMembership(
   policy: Policy,
@@ -111,7 +121,7 @@ export async function authorize(input: AuthorizeInput): Promise<Decision> {
     const membership = await roleMembership(policy, g.role, identity, lookup);
     if (!membership.member) {
       const why = membership.unproven.length > 0 ? `: ${membership.unproven.join('; ')}` : '';
-      miss(rule, 0, `${rule}: ${identity.login} is not a member of role "${g.role}"${why}`);
+      miss(rule, 0, `${rule}: ${actorForRefusal(identity)} is not a member of role "${g.role}"${why}`);
       continue;
     }
     if (g.minRepoPermission) {

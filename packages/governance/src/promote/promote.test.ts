@@ -121,6 +121,8 @@ describe('promote (local store)', () => {
     });
     expect(r.refusedBy).toMatchObject({ rule: 'model-card' });
     expect(r.refusedBy?.reason).toMatch(/no model card/);
+    // The hint is a command `slipway card` accepts: one model reference, name:version.
+    expect(r.refusedBy?.reason).toContain(`run \`slipway card ${noCard.name}:${noCard.version}\``);
   });
 
   it('refuses an actor the policy does not grant, and a fork pull request', async () => {

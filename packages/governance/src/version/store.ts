@@ -119,7 +119,7 @@ export async function readModelCard(store: GovernanceStore, v: ModelVersion): Pr
   if (!expected)
     return {
       ok: false,
-      reason: `${v.name} v${v.version} has no model card (tag ${VERSION_TAGS.cardSha256}); run slipway card ${v.name} ${v.version}`,
+      reason: `${v.name} v${v.version} has no model card (tag ${VERSION_TAGS.cardSha256}); run \`slipway card ${v.name}:${v.version}\``,
     };
   return withTemp(async (dir) => {
     let text: string;
