@@ -4,9 +4,12 @@ import {
   auditEvents,
   buildManifests,
   createLoader,
+  type GuardAuditRecord,
   governance,
+  policyGuard,
   type RolloutEvent,
   type RolloutState,
+  rolloutSteps,
   type ServingConfig,
   startServer,
 } from '@slipway/serving';
@@ -68,11 +71,8 @@ async function admin(ctx: CommandContext, method: string, action: string, body?:
       hint: `export ${serving.adminTokenEnv}=<the token the server was started with>`,
     });
   }
-  const headers = {
-    authorization: `Bearer ${token}`,
-    'content-type': 'application/json',
-    'x-slipway-actor': process.env.GITHUB_ACTOR ?? process.env.USER ?? 'cli',
-  };
+  // Who acts is the server's business: it is the name of this admin token, never a header we write.
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const call = async (path: string, m: string, b?: unknown) => {
     let res: Response;
     try {
@@ -112,6 +112,19 @@ async function admin(ctx: CommandContext, method: string, action: string, body?:
     model = names[0] as string;
   }
   return call(`/admin/models/${encodeURIComponent(model)}/${action}`, method, body);
+}
+
+/**
+ * `name:version` and `name@alias` become registry references; a path stays a path (resolved here,
+ * as the server may run elsewhere), which the server refuses for rollouts with the reason.
+ */
+function registryRef(source: string, cwd: string): string {
+  if (source.startsWith('models:/')) return source;
+  const version = /^([A-Za-z0-9][\w.-]*):(\d+)$/.exec(source);
+  if (version) return `models:/${version[1]}/${version[2]}`;
+  const alias = /^([A-Za-z0-9][\w.-]*)@([\w-]+)$/.exec(source);
+  if (alias) return `models:/${alias[1]}@${alias[2]}`;
+  return resolve(cwd, source);
 }
 
 function renderState(data: unknown): string {
@@ -179,15 +192,50 @@ export const servingCommands: Command[] = [
       });
       let onEvent: ((e: RolloutEvent) => Promise<void>) | undefined;
       const warn = (msg: string) => process.stderr.write(`slipway serve: ${msg}\n`);
+      const keyEnv = config?.governance.auditKeyEnv ?? 'SLIPWAY_AUDIT_KEY';
+      const key = process.env[keyEnv] ?? null;
+      let audit: {
+        read(): Promise<string[]>;
+        append(r: GuardAuditRecord): Promise<void>;
+        key: string | null;
+      } = {
+        read: async () => [],
+        append: async () => {
+          throw new SlipwayError('NO_AUDIT_LOG', 'the audit log is not available', {
+            hint: 'check the tracking store (tracking.uri)',
+          });
+        },
+        key,
+      };
       try {
         const g = await governance();
         const { openStore } = await import('@slipway/tracking');
-        const sink = g.storeAuditSink(await openStore(projectTrackingUri(config), { cwd: root }));
-        const keyEnv = config?.governance.auditKeyEnv ?? 'SLIPWAY_AUDIT_KEY';
-        onEvent = await auditEvents(sink, { key: process.env[keyEnv] ?? null });
+        const sink = g.storeAuditSink(await openStore(projectTrackingUri(config), { cwd: root })) as {
+          read(): Promise<string[]>;
+        };
+        onEvent = await auditEvents(sink, { key });
+        audit = {
+          read: () => sink.read(),
+          // Policy decisions carry governance's own outcomes (allowed/refused).
+          append: async (r) => {
+            await g.appendAudit(sink, r as unknown as Parameters<typeof g.appendAudit>[1], { key });
+          },
+          key,
+        };
       } catch (err) {
         warn(`rollout events are not audited: ${(err as Error).message}`);
       }
+      // Every admin action that moves traffic is checked against the project's policy; without a
+      // project (a bare package directory) nothing can be rolled out, only served and aborted.
+      const rolloutGuard = policyGuard({
+        root,
+        policyPath: config?.governance.policy ?? 'slipway.policy.yaml',
+        ...(projectTrackingUri(config) ? { trackingUri: projectTrackingUri(config) } : {}),
+        environment: cfg.rollout.environment,
+        aliases: cfg.rollout.aliases,
+        audit,
+        warn,
+      });
       const token = process.env[cfg.adminTokenEnv];
       const server = await startServer({
         config: cfg,
@@ -195,6 +243,7 @@ export const servingCommands: Command[] = [
         models,
         load: createLoader({ cwd: root, ...(config ? { trackingUri: config.tracking.uri } : {}) }),
         ...(token ? { adminToken: token } : {}),
+        rolloutGuard,
         ...(onEvent ? { onEvent } : {}),
         warn,
       });
@@ -251,8 +300,7 @@ export const servingCommands: Command[] = [
         throw new SlipwayError('MISSING_ARGUMENT', 'which package?', {
           hint: 'slipway canary start <dir | models:/name@alias>',
         });
-      // A path is resolved here: the server may run in another directory.
-      const abs = /^models:\//.test(source) ? source : resolve(ctx.cwd, source);
+      const abs = registryRef(source, ctx.cwd);
       if (shadow !== undefined) {
         ctx.output(await admin(ctx, 'PUT', 'shadow', { source: abs, percent: shadow }), (d) => {
           const m = d as { parameters: { shadow: { version: string; percent: number } } };
@@ -260,7 +308,12 @@ export const servingCommands: Command[] = [
         });
         return;
       }
-      ctx.output(await admin(ctx, 'POST', 'rollout', { source: abs }), renderState);
+      // The project's steps (or the safe default) travel with the request, whatever the server was started with.
+      const { serving } = await projectConfig(ctx);
+      ctx.output(
+        await admin(ctx, 'POST', 'rollout', { source: abs, steps: rolloutSteps(serving.rollout.steps) }),
+        renderState,
+      );
     },
   },
   {

@@ -81,6 +81,8 @@ export interface PolicyGuardOptions {
   lookup?: GitHubLookup;
   /** Identity of a bare token (default: resolveIdentity() of the server process). */
   localIdentity?: () => Promise<Identity>;
+  /** An abort whose audit entry could not be written still happens; this is told why. */
+  warn?: (message: string) => void;
 }
 
 const REGISTRY = /^models:\/([^@/]+)(?:@([^/]+)|\/(\d+))$/;
