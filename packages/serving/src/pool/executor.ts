@@ -30,6 +30,20 @@ const workerFile = fileURLToPath(
   new URL(import.meta.url.endsWith('.ts') ? './predict-worker.ts' : './predict-worker.js', import.meta.url),
 );
 
+/**
+ * Rows travel to the worker as columns: arrays of primitives clone several times faster than as many
+ * small objects, and this copy happens on the event loop.
+ */
+export function toColumns(rows: Row[]): { n: number; names: string[]; columns: unknown[][] } {
+  const names = rows.length > 0 ? Object.keys(rows[0] as Row) : [];
+  const columns = names.map((name) => {
+    const col = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) col[i] = (rows[i] as Row)[name];
+    return col;
+  });
+  return { n: rows.length, names, columns };
+}
+
 export interface PoolOptions {
   threads: number;
   /** Module exporting `loadModelPackage(dir)` (default @slipway/training); tests inject slow models. */
@@ -75,7 +89,7 @@ export function workerPool(options: PoolOptions): PredictExecutor {
     threads: options.threads,
     predict(pkg, rows, signal) {
       return pool.run(
-        { dir: pkg.dir, hash: pkg.hash, rows },
+        { dir: pkg.dir, hash: pkg.hash, ...toColumns(rows) },
         signal ? { signal } : {},
       ) as Promise<Predictions>;
     },

@@ -14,7 +14,20 @@ interface Pkg {
 interface Task {
   dir: string;
   hash: string;
-  rows: unknown[];
+  n: number;
+  names: string[];
+  columns: unknown[][];
+}
+
+function rowsOf(task: Task): Record<string, unknown>[] {
+  const rows = new Array<Record<string, unknown>>(task.n);
+  for (let i = 0; i < task.n; i++) {
+    const row: Record<string, unknown> = {};
+    for (let c = 0; c < task.names.length; c++)
+      row[task.names[c] as string] = (task.columns[c] as unknown[])[i];
+    rows[i] = row;
+  }
+  return rows;
 }
 
 const CACHE = 8;
@@ -62,5 +75,5 @@ export default async function predict(task: Task): Promise<unknown> {
     }
   }
   const pkg = await p;
-  return pkg.predictRows(task.rows);
+  return pkg.predictRows(rowsOf(task));
 }
