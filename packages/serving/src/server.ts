@@ -126,10 +126,16 @@ export async function startServer(options: ServeOptions): Promise<ServingServer>
       : inlineExecutor;
   const deployments = new Map<string, Deployment>();
   const controllers = new Map<string, RolloutController>();
+  // Every version is loaded into the workers before it is served.
+  const load = async (source: string): Promise<LoadedSource> => {
+    const loaded = await options.load(source);
+    await executor.warm(loaded.pkg);
+    return loaded;
+  };
 
   try {
     for (const m of options.models) {
-      const loaded = await options.load(m.source);
+      const loaded = await load(m.source);
       const name = m.name ?? loaded.pkg.signature.name;
       if (deployments.has(name)) {
         throw new HttpError(
@@ -154,7 +160,7 @@ export async function startServer(options: ServeOptions): Promise<ServingServer>
         await Controller.open({
           deployment: d,
           stateFile: join(at(cfg.stateDir), `${name}.rollout.json`),
-          load: options.load,
+          load,
           steps: rolloutSteps(cfg.rollout.steps),
           minRequests: cfg.rollout.minRequests,
           ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -196,7 +202,7 @@ export async function startServer(options: ServeOptions): Promise<ServingServer>
     inferenceTokens,
     adminTokens,
     rolloutGuard: options.rolloutGuard ?? null,
-    load: options.load,
+    load,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     warn,
     isClosing: () => closing,

@@ -11,12 +11,15 @@ import { Piscina } from 'piscina';
 export interface PredictExecutor {
   readonly threads: number;
   predict(pkg: LoadedModelPackage, rows: Row[], signal?: AbortSignal): Promise<Predictions>;
+  /** Loads `pkg` in every worker before it takes traffic, so no request pays for (or times out on) the load. */
+  warm(pkg: LoadedModelPackage): Promise<void>;
   close(): Promise<void>;
 }
 
 export const inlineExecutor: PredictExecutor = {
   threads: 0,
   predict: (pkg, rows) => pkg.predictRows(rows),
+  warm: async () => {},
   close: async () => {},
 };
 
@@ -92,6 +95,12 @@ export function workerPool(options: PoolOptions): PredictExecutor {
         { dir: pkg.dir, hash: pkg.hash, ...toColumns(rows) },
         signal ? { signal } : {},
       ) as Promise<Predictions>;
+    },
+    async warm(pkg) {
+      // One task per thread; an idle pool hands each to a different worker.
+      await Promise.all(
+        Array.from({ length: options.threads }, () => pool.run({ dir: pkg.dir, hash: pkg.hash, warm: true })),
+      );
     },
     close: () => pool.destroy(),
   };

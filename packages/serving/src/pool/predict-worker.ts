@@ -14,6 +14,8 @@ interface Pkg {
 interface Task {
   dir: string;
   hash: string;
+  /** Only load the package (before it takes traffic). */
+  warm?: boolean;
   n: number;
   names: string[];
   columns: unknown[][];
@@ -75,5 +77,6 @@ export default async function predict(task: Task): Promise<unknown> {
     }
   }
   const pkg = await p;
+  if (task.warm) return null;
   return pkg.predictRows(rowsOf(task));
 }
