@@ -246,16 +246,6 @@ export function policyGuard(options: PolicyGuardOptions): RolloutGuard {
         const v = await resolveSource(source);
         registryModel = v.model;
         version = v.version;
-        // promote resumes a rollout whose source was checked at start; its alias may have moved since.
-        if (req.action !== 'rollout.promote' && !v.aliases.some((a) => options.aliases.includes(a))) {
-          throw new Refusal(
-            'alias',
-            `${v.model} v${v.version} holds ${v.aliases.length ? `aliases ${v.aliases.join(', ')}` : 'no alias'}; the ${options.environment} environment takes only ${options.aliases.join(', ')}`,
-            `promote it first (slipway promote ${v.model}:${v.version} --alias ${options.aliases[0]})`,
-            v.version,
-            v.model,
-          );
-        }
         const policy = (await loadPolicy(resolve(options.root, options.policyPath))).policy;
         const decision = await authorize({ policy, identity, action, model: v.model, lookup });
         if (!decision.allowed)
@@ -266,6 +256,16 @@ export function policyGuard(options: PolicyGuardOptions): RolloutGuard {
             v.version,
             v.model,
           );
+        // promote resumes a rollout whose source was checked at start; its alias may have moved since.
+        if (req.action !== 'rollout.promote' && !v.aliases.some((a) => options.aliases.includes(a))) {
+          throw new Refusal(
+            'alias',
+            `${v.model} v${v.version} holds ${v.aliases.length ? `aliases ${v.aliases.join(', ')}` : 'no alias'}; the ${options.environment} environment takes only ${options.aliases.join(', ')}`,
+            `promote it first (slipway promote ${v.model}:${v.version} --alias ${options.aliases[0]})`,
+            v.version,
+            v.model,
+          );
+        }
         let reason = decision.reason;
         if (req.action !== 'rollout.promote') {
           const ok = await approvals(identity, v.model, v.version, v.authors);
