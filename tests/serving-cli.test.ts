@@ -188,7 +188,7 @@ describe('slipway serve + canary + deploy manifests', () => {
     const m = await cli(['deploy', 'manifests', '--name', 'flights', '--model', 'models:/flights@champion']);
     expect(m.code, m.stderr).toBe(0);
     const kinds = parseAllDocuments(m.stdout).map((d) => (d.toJSON() as { kind: string }).kind);
-    expect(kinds).toEqual(['Deployment', 'Service', 'Service', 'Rollout']);
+    expect(kinds).toEqual(['Deployment', 'Service', 'Service', 'Secret', 'Rollout']);
   });
 
   it('stops gracefully on SIGTERM', async () => {
