@@ -1,9 +1,14 @@
 // Flood client for tests/serving-flood.test.ts, in its own process so that its work does not delay
-// the test's health prober: `node flood.mjs <url> <seconds> <concurrency> <body-file> <header-length>`.
+// the test's health prober: `node flood.mjs <url> <seconds> <concurrency> <body-file> <header-length|-> [content-type]`.
+// (bench/serve/mlserver.ts uses it too.)
 // Prints one JSON line: statuses seen, 503s without Retry-After, client timeouts and other errors.
 import { readFileSync } from 'node:fs';
 
-const [url, seconds, concurrency, bodyFile, headerLength] = process.argv.slice(2);
+const [url, seconds, concurrency, bodyFile, headerLength, contentType] = process.argv.slice(2);
+const headers = {
+  'content-type': contentType ?? 'application/octet-stream',
+  ...(headerLength && headerLength !== '-' ? { 'inference-header-content-length': headerLength } : {}),
+};
 const body = readFileSync(bodyFile);
 const until = Date.now() + Number(seconds) * 1000;
 const out = { statuses: {}, missingRetryAfter: 0, timeouts: 0, errors: [] };
