@@ -134,6 +134,40 @@ describe('hostile requests (issue 22 reproductions)', () => {
   });
 });
 
+describe('a full disk under the prediction log (reproduction 5)', () => {
+  it('keeps answering, counts the write errors and reports them', async () => {
+    const logWarnings: string[] = [];
+    const s = await startServer({
+      config: {
+        ...defaults,
+        port: 0,
+        workers: 0,
+        stateDir: join(dir, 'state-full'),
+        predictionLog: { path: '/dev/full', sampleRate: 1, maxBytes: 1 << 20, keep: 1, maxRowsPerEntry: 10 },
+      },
+      root: dir,
+      models: [{ source: 'v1', name: 'm' }],
+      load: createLoader({ cwd: dir }),
+      warn: (m) => logWarnings.push(m),
+    });
+    try {
+      for (let i = 0; i < 20; i++) {
+        const r = await fetch(`${s.url}/predict`, {
+          method: 'POST',
+          body: JSON.stringify({ rows: [row, row] }),
+        });
+        expect(r.status).toBe(200);
+        await new Promise((ok) => setTimeout(ok, 20));
+      }
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metrics).toMatch(/slipway_prediction_log_entries_total\{outcome="failed"\} [1-9]/);
+      expect(logWarnings.join('\n')).toMatch(/prediction log \/dev\/full: ENOSPC/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 const segment = fc.oneof(
   fc.constantFrom(
     'v2',

@@ -175,6 +175,11 @@ export class Deployment {
         throw new SlipwayError(
           'MODEL_FAILED',
           `model "${this.name}" version ${slot.version} failed: ${outcome.message}`,
+          // The server's model failed, not the request: a 5xx the client may retry unpinned.
+          {
+            hint: 'retry without pinning the version',
+            details: { status: outcome.reason === 'timeout' ? 504 : 502 },
+          },
         );
       }
       fallback = outcome.reason;
