@@ -11,7 +11,7 @@ const headers = {
 };
 const body = readFileSync(bodyFile);
 const until = Date.now() + Number(seconds) * 1000;
-const out = { statuses: {}, missingRetryAfter: 0, timeouts: 0, errors: [] };
+const out = { statuses: {}, missingRetryAfter: 0, timeouts: 0, resets: 0, errors: [] };
 
 async function loop() {
   while (Date.now() < until) {
@@ -33,8 +33,10 @@ async function loop() {
         await new Promise((res) => setTimeout(res, 20));
       }
     } catch (err) {
+      const code = String(err?.cause?.code ?? err?.message ?? err);
       if (err?.name === 'TimeoutError') out.timeouts++;
-      else if (out.errors.length < 5) out.errors.push(String(err?.cause?.code ?? err?.message ?? err));
+      else if (code === 'ECONNRESET') out.resets++;
+      if (err?.name !== 'TimeoutError' && out.errors.length < 5) out.errors.push(code);
     }
   }
 }
