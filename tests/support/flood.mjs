@@ -18,10 +18,7 @@ async function loop() {
     try {
       const r = await fetch(url, {
         method: 'POST',
-        headers: {
-          'inference-header-content-length': headerLength,
-          'content-type': 'application/octet-stream',
-        },
+        headers,
         body,
         signal: AbortSignal.timeout(20_000),
       });
