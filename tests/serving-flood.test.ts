@@ -167,7 +167,7 @@ describe('flood', () => {
     expect(result.missingRetryAfter).toBe(0);
     // Generous bounds (a loaded 2-core CI machine running other suites beside this one): before the
     // worker pool, one such flood kept the probe unanswered for over 60 s.
-    expect(probes[Math.floor(probes.length / 2)]).toBeLessThan(1000);
+    expect(probes[Math.floor(probes.length / 2)]).toBeLessThan(2000);
     expect(worst).toBeLessThan(10_000);
     expect(peakRss).toBeLessThan(1.5 * 2 ** 30);
     expect(stderr).not.toMatch(/internal error/);
