@@ -66,8 +66,6 @@ export default {
   },
   serving: {
     rollout: {
-      // The serving host is production: rollouts there need the policy's rollout:production grant.
-      environment: 'production',
       steps: [
         { setWeight: 50 },
         {
@@ -241,9 +239,9 @@ beforeAll(async () => {
       .replace(
         'actions: [register, "promote:champion", "rollout:production"]\n',
         'actions: [register, "promote:champion", "rollout:production"]\n    minRepoPermission: write\n' +
-          // The release workflow's canary acts on the serving host with the admin token named
-          // release-bot; the server checks this grant for that name.
-          '  - role: release-bot\n    models: "*"\n    actions: ["rollout:production"]\n',
+          // The release workflow's canary acts on the serving host (environment "local", the default)
+          // with the admin token named release-bot; the server checks this grant for that name.
+          '  - role: release-bot\n    models: "*"\n    actions: ["rollout:local"]\n',
       )
       .replace('roles:\n', 'roles:\n  release-bot:\n    members: [release-bot]\n'),
   );
@@ -630,7 +628,7 @@ describe('slipway-release.yml on push to main', () => {
         host,
       ],
       {
-        // A named admin token: whoever holds it acts as release-bot (the policy's rollout:production grant).
+        // A named admin token: whoever holds it acts as release-bot (the policy's rollout:local grant).
         env: { ...process.env, SLIPWAY_ADMIN_TOKEN: `release-bot:${ADMIN}`, SLIPWAY_TRACKING_URI: store },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
