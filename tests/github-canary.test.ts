@@ -61,7 +61,13 @@ afterAll(async () => {
 async function serve(canaryFails: boolean): Promise<ServingServer> {
   const loader = createLoader({ cwd: dir });
   const server = await startServer({
-    config: { ...defaults, port: 0, stateDir: join(dir, `state-${Date.now()}`), rollout: { steps } },
+    config: {
+      ...defaults,
+      port: 0,
+      workers: 0, // the failing canary is injected in-process (withFaults)
+      stateDir: join(dir, `state-${Date.now()}`),
+      rollout: { ...defaults.rollout, steps, minRequests: 1 },
+    },
     root: dir,
     models: [{ name: 'm', source: join(dir, 'v1') }],
     load: async (source) => {
@@ -120,6 +126,8 @@ const runCanary = (url: string) =>
       'admin-token': ADMIN,
       source: join(dir, 'v2'),
       model: 'm',
+      // Explicit steps: without them the Action sends the project's (here: the slow safe default).
+      steps: JSON.stringify(steps),
       'deployment-environment': 'model-production',
       'timeout-minutes': '2',
     },

@@ -26,9 +26,12 @@ describe('rollout audit trail', () => {
       config: {
         ...configSchema.shape.serving.unwrap().parse({}),
         port: 0,
+        workers: 0,
         predictionLog: false,
         stateDir: join(dir, 'state'),
         rollout: {
+          ...configSchema.shape.serving.unwrap().parse({}).rollout,
+          minRequests: 1,
           steps: [
             { setWeight: 50 },
             {
@@ -51,11 +54,12 @@ describe('rollout audit trail', () => {
         const pkg = await loadTinyPackage(join(dir, path as string), { fail: flag === 'fail' });
         return { pkg, version: source, source };
       },
-      adminToken: 'k',
+      // A named token: the audit log records its name, whatever header the caller writes.
+      adminToken: 'alice:k',
       onEvent: await auditEvents(sink, { key: 'audit-hmac-key' }),
       defaultMetrics: false,
     });
-    const auth = { authorization: 'Bearer k', 'x-slipway-actor': 'alice' };
+    const auth = { authorization: 'Bearer k', 'x-slipway-actor': 'mallory' };
     const r = await fetch(`${srv.url}/admin/models/tiny/rollout`, {
       method: 'POST',
       headers: auth,

@@ -1,12 +1,14 @@
 /**
- * The built `slipway` CLI end to end: `serve` a trained package, drive it with `canary status|start|
- * abort`, render `deploy manifests`, and stop the server with SIGTERM (graceful, exit code 0).
+ * The built `slipway` CLI end to end: `serve` a trained package in a project, drive it with `canary
+ * status|start|abort` (rollouts only of registered versions the policy allows, with the project's
+ * steps), render `deploy manifests`, and stop the server with SIGTERM (graceful, exit code 0).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { parseAuditLines, storeAuditSink } from '@slipway/governance';
+import { openStore } from '@slipway/tracking';
 import { train } from '@slipway/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -20,7 +22,8 @@ let serve: ChildProcess;
 let url: string;
 let stderr = '';
 
-const env = { ...process.env, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_TRACKING_URI: '' };
+// Outside CI: the bare admin token acts as the local user, whom the policy's `@local` role matches.
+const env = { ...process.env, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_TRACKING_URI: '', GITHUB_ACTIONS: '' };
 const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
   run(process.execPath, [BIN, ...args, '--cwd', dir], { env: { ...env, ...extraEnv } }).then(
     (r) => ({ code: 0, ...r }),
@@ -28,7 +31,23 @@ const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
   );
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'slipway-cli-serve-'));
+  // The project serving runs in: its config sets fast rollout steps, its policy grants rollout:local.
+  const project = await makeProject({ config: { serving: { rollout: { steps: [{ setWeight: 100 }] } } } });
+  dir = project.dir;
+  await writeFile(
+    join(dir, 'slipway.policy.yaml'),
+    [
+      'version: 1',
+      'roles:',
+      '  local:',
+      '    members: ["@local"]',
+      'grants:',
+      '  - role: local',
+      '    models: fixture',
+      '    actions: ["rollout:local"]',
+      '',
+    ].join('\n'),
+  );
   for (const [name, seed] of [
     ['v1', 3],
     ['v2', 4],
@@ -39,6 +58,13 @@ beforeAll(async () => {
     await train({ loaded: await p.load(), outDir: join(dir, name) });
     await rm(p.dir, { recursive: true, force: true });
   }
+  // v2 is registered as version 2 holding `challenger`; v1 is version 1 without an alias.
+  const store = await openStore(join(dir, '.slipway'));
+  await store.ensureRegisteredModel('fixture');
+  await store.createModelVersion('fixture', join(dir, 'v1'));
+  const v2 = await store.createModelVersion('fixture', join(dir, 'v2'));
+  await store.setAlias('fixture', 'challenger', v2.version);
+  await store.close();
   serve = spawn(process.execPath, [BIN, 'serve', 'v1', '--port', '0', '--json', '--cwd', dir], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,16 +112,32 @@ describe('slipway serve + canary + deploy manifests', () => {
     expect(abort.stderr).toMatch(/no rollout is in progress/);
   });
 
-  it('starts a rollout (no steps configured: the canary becomes stable at once) and audits it', async () => {
-    const start = await cli(['canary', 'start', 'v2', '--url', url, '--json']);
+  it('refuses to roll out a package directory or an unaliased version, and audits the refusals', async () => {
+    const dirSource = await cli(['canary', 'start', 'v2', '--url', url]);
+    expect(dirSource.code).not.toBe(0);
+    expect(dirSource.stderr).toMatch(/ROLLOUT_REFUSED|refused by registered-source/);
+    expect(dirSource.stderr).toMatch(/not a registered model version/);
+    const noAlias = await cli(['canary', 'start', 'fixture:1', '--url', url]);
+    expect(noAlias.code).not.toBe(0);
+    expect(noAlias.stderr).toMatch(/refused by alias: fixture v1 holds no alias/);
+    const status = JSON.parse((await cli(['canary', 'status', '--url', url, '--json'])).stdout) as {
+      phase: string;
+    };
+    expect(status.phase).toBe('Healthy');
+  });
+
+  it('rolls out a registered version with the project steps, as the token holder, and audits it', async () => {
+    const start = await cli(['canary', 'start', 'fixture@challenger', '--url', url, '--json']);
     expect(start.code, start.stderr).toBe(0);
-    let state: { phase: string; stable: { source: string } } = JSON.parse(start.stdout);
+    let state: { phase: string; stable: { source: string }; steps: unknown[] } = JSON.parse(start.stdout);
+    expect(state.steps).toEqual([{ setWeight: 100 }]);
     for (let i = 0; i < 50 && state.phase !== 'Healthy'; i++) {
       await new Promise((r) => setTimeout(r, 100));
       state = JSON.parse((await cli(['canary', 'status', '--url', url, '--json'])).stdout);
     }
     expect(state.phase).toBe('Healthy');
-    expect(state.stable.source).toBe(join(dir, 'v2'));
+    // The alias was pinned to the version it named when the policy allowed it.
+    expect(state.stable.source).toBe('models:/fixture/2');
     const r = (await (
       await fetch(`${url}/predict`, {
         method: 'POST',
@@ -108,10 +150,23 @@ describe('slipway serve + canary + deploy manifests', () => {
     expect(r.version).toBe(final.stable.version);
     expect(stderr).not.toMatch(/not audited|not recorded/);
     expect(await readdir(join(dir, '.slipway'))).not.toHaveLength(0);
+    const store = await openStore(join(dir, '.slipway'));
+    const entries = parseAuditLines(await storeAuditSink(store).read());
+    await store.close();
+    const decisions = entries.filter((e) => e.data.action === 'rollout:local');
+    // The abort (nothing to abort: 409 after the decision), two refusals, the allowed start.
+    expect(decisions.map((e) => [e.event, e.outcome, e.data.rule])).toEqual([
+      ['rollback', 'allowed', 'admin-token'],
+      ['rollout', 'refused', 'registered-source'],
+      ['rollout', 'refused', 'alias'],
+      ['rollout', 'allowed', 'grants[0]'],
+    ]);
+    expect(decisions.at(-1)?.version).toBe('2');
+    expect(entries.some((e) => e.data.type === 'rollout.promoted')).toBe(true);
   });
 
   it('mirrors traffic to a shadow and ends it', async () => {
-    const on = await cli(['canary', 'start', 'v1', '--shadow', '100', '--url', url]);
+    const on = await cli(['canary', 'start', 'fixture:2', '--shadow', '100', '--url', url]);
     expect(on.code, on.stderr).toBe(0);
     expect(on.stdout).toMatch(/mirroring 100% of requests to /);
     for (let i = 0; i < 5; i++) {
@@ -133,7 +188,7 @@ describe('slipway serve + canary + deploy manifests', () => {
     const m = await cli(['deploy', 'manifests', '--name', 'flights', '--model', 'models:/flights@champion']);
     expect(m.code, m.stderr).toBe(0);
     const kinds = parseAllDocuments(m.stdout).map((d) => (d.toJSON() as { kind: string }).kind);
-    expect(kinds).toEqual(['Deployment', 'Service', 'Service', 'Rollout']);
+    expect(kinds).toEqual(['Deployment', 'Service', 'Service', 'Secret', 'Rollout']);
   });
 
   it('stops gracefully on SIGTERM', async () => {

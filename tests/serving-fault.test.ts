@@ -73,9 +73,11 @@ async function serve(name: string): Promise<ServingServer> {
       ...defaults,
       port: 0,
       canaryTimeoutMs: 250,
+      // The faults are injected in-process (withFaults), so predictions stay on the event loop here.
+      workers: 0,
       predictionLog: false,
       stateDir: join(dir, name),
-      rollout: { steps },
+      rollout: { ...defaults.rollout, steps, minRequests: 1 },
     },
     root: dir,
     models: [{ source: 'v1', name: 'm' }],

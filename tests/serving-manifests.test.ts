@@ -68,14 +68,46 @@ describe('deploy manifests', () => {
     .split(/^---$/m)
     .map((d) => parse(d) as { kind: string; metadata: { name: string }; spec: Record<string, unknown> });
 
-  it('emits Deployment, Services, Rollout and one AnalysisTemplate per analysis step', () => {
+  it('emits Deployment, Services, the inference-token Secret, Rollout and one AnalysisTemplate per analysis step', () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
       'Deployment/flight-delay',
       'Service/flight-delay',
       'Service/flight-delay-canary',
+      'Secret/flight-delay-inference',
       'Rollout/flight-delay',
       'AnalysisTemplate/flight-delay-analysis-2',
       'AnalysisTemplate/flight-delay-analysis-5',
+    ]);
+    // The pods read the inference tokens from that Secret; without tokens given it is emitted empty.
+    const env = JSON.stringify(docs[0]);
+    expect(env).toContain(
+      '"name":"SLIPWAY_INFERENCE_TOKENS","valueFrom":{"secretKeyRef":{"name":"flight-delay-inference","key":"tokens","optional":true}}',
+    );
+    expect((docs[3] as unknown as { stringData?: unknown }).stringData).toBeUndefined();
+    const withTokens = buildManifests({
+      name: 'x',
+      modelSource: 'models:/x@champion',
+      config: serving,
+      inferenceTokens: 'app:t0k3n',
+    });
+    expect(withTokens.yaml).toMatch(/stringData:\n {2}tokens: app:t0k3n/);
+  });
+
+  it('emits the safe default rollout (10% → analysis → 50% → analysis → 100%) when no steps are configured', () => {
+    const d = buildManifests({
+      name: 'y',
+      modelSource: 'models:/y@champion',
+      config: configSchema.shape.serving.unwrap().parse({}),
+    });
+    const rollout = d.objects.find((o) => o.kind === 'Rollout')?.toJSON() as {
+      spec: { strategy: { canary: { steps: unknown[] } } };
+    };
+    expect(rollout.spec.strategy.canary.steps.map((s) => Object.keys(s as object)[0])).toEqual([
+      'setWeight',
+      'analysis',
+      'setWeight',
+      'analysis',
+      'setWeight',
     ]);
   });
 

@@ -238,8 +238,12 @@ beforeAll(async () => {
       .replace('members: []', 'members: [alice, mallory]')
       .replace(
         'actions: [register, "promote:champion", "rollout:production"]\n',
-        'actions: [register, "promote:champion", "rollout:production"]\n    minRepoPermission: write\n',
-      ),
+        'actions: [register, "promote:champion", "rollout:production"]\n    minRepoPermission: write\n' +
+          // The release workflow's canary acts on the serving host (environment "local", the default)
+          // with the admin token named release-bot; the server checks this grant for that name.
+          '  - role: release-bot\n    models: "*"\n    actions: ["rollout:local"]\n',
+      )
+      .replace('roles:\n', 'roles:\n  release-bot:\n    members: [release-bot]\n'),
   );
   await writeFile(join(work, 'package.json'), `${JSON.stringify(PACKAGE, null, 2)}\n`);
   await writeFile(
@@ -634,7 +638,8 @@ describe('slipway-release.yml on push to main', () => {
         host,
       ],
       {
-        env: { ...process.env, SLIPWAY_ADMIN_TOKEN: ADMIN, SLIPWAY_TRACKING_URI: store },
+        // A named admin token: whoever holds it acts as release-bot (the policy's rollout:local grant).
+        env: { ...process.env, SLIPWAY_ADMIN_TOKEN: `release-bot:${ADMIN}`, SLIPWAY_TRACKING_URI: store },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -40,6 +40,8 @@ const srv = await startServer({
     port: 0,
     predictionLog: false,
     stateDir: `${dir}/.state-${process.pid}`,
+    // Packages here are opened in-process (browser loader), so predictions stay on the event loop.
+    workers: 0,
     microBatch: batching === 'on' ? { maxDelayMs: 2, maxBatchSize: 64 } : false,
   },
   root: dir,

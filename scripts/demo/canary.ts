@@ -106,18 +106,18 @@ export interface CanaryRun {
   say: (line: string) => void;
 }
 
-/** Rolls `canaryDir` out as a canary of `stableSource` under replayed traffic; returns the summary entry. */
+/** Rolls `canarySource` (a registered version) out as a canary of `stableSource` under replayed traffic. */
 export async function canaryRollout(
   run: CanaryRun,
   stableSource: string,
-  canaryDir: string,
+  canarySource: string,
 ): Promise<Record<string, unknown>> {
   const { cli, say } = run;
   const { child, url } = await startServer(cli, run.model, stableSource);
   say(`  serving the current champion at ${url}`);
   try {
     const admin = ['--url', url];
-    await slipway(cli, ['canary', 'start', canaryDir, ...admin]);
+    await slipway(cli, ['canary', 'start', canarySource, ...admin]);
     let finalState: RolloutState | null = null;
     const t0 = Date.now();
     // Polls the controller while the traffic runs; the step ends when the rollout leaves its active phases.

@@ -144,7 +144,7 @@ async function pipeline(d: Demo): Promise<number> {
   const version = await register(d, packageDir, evalDir);
   const card = await writeCard(d, version);
   const previousChampion = await promote(d, version);
-  await rollOut(d, previousChampion, version, packageDir);
+  await rollOut(d, previousChampion, version);
   await monitor(d);
   await verifyAudit(d);
   d.summary.files = {
@@ -336,12 +336,7 @@ async function promote(d: Demo, version: string): Promise<string | null> {
 }
 
 /** Canaries the new champion against the one it replaced, when there is one to compare with. */
-async function rollOut(
-  d: Demo,
-  previousChampion: string | null,
-  version: string,
-  packageDir: string,
-): Promise<void> {
+async function rollOut(d: Demo, previousChampion: string | null, version: string): Promise<void> {
   d.step(d.spec.titles.canary);
   if (previousChampion && previousChampion !== version) {
     const run = {
@@ -351,7 +346,12 @@ async function rollOut(
       traffic: d.spec.traffic,
       say,
     };
-    d.summary.canary = await canaryRollout(run, `models:/${d.spec.model}/${previousChampion}`, packageDir);
+    // The server rolls out only registered versions holding an allowed alias (the new champion here).
+    d.summary.canary = await canaryRollout(
+      run,
+      `models:/${d.spec.model}/${previousChampion}`,
+      `models:/${d.spec.model}/${version}`,
+    );
   } else if (previousChampion === version) {
     say(`  version ${version} is already the champion and serving: nothing to roll out.`);
     d.summary.canary = { phase: 'unchanged' };

@@ -11,10 +11,23 @@ import {
   type Deployment,
   formatActionError,
   GitHubClient,
+  loadActionProject,
   readActionContext,
   setDeploymentStatus,
 } from '@slipway/github';
-import { RolloutClient } from '@slipway/serving/admin-client';
+import { RolloutClient, rolloutSteps } from '@slipway/serving/admin-client';
+
+/** The project's serving.rollout.steps (the safe default when empty); the default without a project. */
+async function projectSteps(): Promise<unknown[]> {
+  try {
+    const { loaded } = await loadActionProject({ getInput: core.getInput });
+    return rolloutSteps(loaded.config.serving.rollout.steps);
+  } catch (err) {
+    if ((err as SlipwayError).code !== 'CONFIG_NOT_FOUND') throw err;
+    core.info('no slipway.config.ts found: the default rollout steps are sent');
+    return rolloutSteps([]);
+  }
+}
 
 async function run(): Promise<void> {
   const token = core.getInput('admin-token', { required: true });
@@ -47,6 +60,8 @@ async function run(): Promise<void> {
       throw new SlipwayError('BAD_INPUT', 'steps: expected a JSON array of rollout steps', {
         hint: 'e.g. [{"setWeight":10}]',
       });
+  } else {
+    steps = await projectSteps();
   }
   const minutes = Number(core.getInput('timeout-minutes') || '30');
   if (!(minutes > 0))

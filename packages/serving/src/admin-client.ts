@@ -5,6 +5,8 @@
 import { SlipwayError } from '@slipway/core';
 import type { RolloutState } from './rollout/controller.js';
 
+export { DEFAULT_ROLLOUT_STEPS, rolloutSteps } from './rollout/default-steps.js';
+
 export interface RolloutClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080. */
   url: string;
@@ -73,7 +75,10 @@ export class RolloutClient {
     return this.#call('GET', `/admin/models/${encodeURIComponent(model)}/rollout`);
   }
 
-  /** Starts a canary of `source` (a package directory on the server's machine, or models:/name@alias). */
+  /**
+   * Starts a canary of `source`: a registered version (models:/name/version or models:/name@alias);
+   * the server checks the policy's rollout grant for the identity of this client's admin token.
+   */
   start(model: string, source: string, options: { steps?: unknown[] } = {}): Promise<RolloutState> {
     return this.#call('POST', `/admin/models/${encodeURIComponent(model)}/rollout`, {
       source,

@@ -34,16 +34,22 @@ export class MicroBatcher {
   private immediate: NodeJS.Immediate | null = null;
   private running = 0;
 
+  private readonly call: (rows: Row[]) => Promise<Predictions>;
+
   constructor(
-    private readonly pkg: LoadedModelPackage,
+    pkg: LoadedModelPackage,
     private readonly options: MicroBatchOptions | false,
     private readonly onBatch?: (rows: number, requests: number) => void,
-  ) {}
+    /** Runs one model call (default: on this thread); the server passes its worker pool. */
+    call?: (rows: Row[]) => Promise<Predictions>,
+  ) {
+    this.call = call ?? ((rows) => pkg.predictRows(rows));
+  }
 
   predict(rows: Row[]): Promise<Predictions> {
     if (this.options === false) {
       this.onBatch?.(rows.length, 1);
-      return this.pkg.predictRows(rows);
+      return this.call(rows);
     }
     const { maxBatchSize, maxDelayMs } = this.options;
     return new Promise<Predictions>((resolve, reject) => {
@@ -85,14 +91,14 @@ export class MicroBatcher {
     let result: Predictions;
     this.running++;
     try {
-      result = await this.pkg.predictRows(rows);
+      result = await this.call(rows);
     } catch (err) {
       if (batch.length === 1) {
         (batch[0] as Pending).reject(err);
         return;
       }
       // One request's rows must not fail its neighbours: retry each on its own.
-      for (const b of batch) this.pkg.predictRows(b.rows).then(b.resolve, b.reject);
+      for (const b of batch) this.call(b.rows).then(b.resolve, b.reject);
       return;
     } finally {
       this.running--;

@@ -1,7 +1,9 @@
 export { RolloutClient, type RolloutClientOptions } from './admin-client.js';
+export { Admission, type AdmissionLimits, type Ticket } from './admission.js';
 export { auditEvents, auditRecord, governance } from './audit.js';
 export { MicroBatcher, type MicroBatchOptions, slicePredictions } from './batcher.js';
 export { parseDuration } from './duration.js';
+export { loadTokens, parseTokens, type TokenSet, tokenSet } from './http/auth.js';
 export { HttpError } from './http/errors.js';
 export { createLoader, type LoaderOptions, type PackageLoader } from './loader.js';
 export {
@@ -13,6 +15,7 @@ export {
 } from './manifests.js';
 export { METRIC_NAMES, ServingMetrics } from './metrics.js';
 export { allowAuditedPackageCode, type PackageCodeOptIn, packageCodeWarning } from './package-code.js';
+export { inlineExecutor, type PredictExecutor, workerPool } from './pool/executor.js';
 export { PredictionLog, type PredictionLogEntry } from './prediction-log.js';
 export {
   type AnalysisPhase,
@@ -34,6 +37,16 @@ export {
   type RolloutState,
   type SourceRef,
 } from './rollout/controller.js';
+export { DEFAULT_ROLLOUT_STEPS, rolloutSteps } from './rollout/default-steps.js';
+export {
+  type AdminAction,
+  type GuardAuditRecord,
+  type GuardDecision,
+  type GuardRequest,
+  type PolicyGuardOptions,
+  policyGuard,
+  type RolloutGuard,
+} from './rollout/guard.js';
 export {
   type AnsweringVariant,
   Deployment,

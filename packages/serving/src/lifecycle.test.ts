@@ -21,7 +21,13 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function start() {
   const disposed: string[] = [];
   const srv = await startServer({
-    config: { ...defaults, port: 0, predictionLog: false, stateDir: join(dir, `state-${Math.random()}`) },
+    config: {
+      ...defaults,
+      port: 0,
+      workers: 0,
+      predictionLog: false,
+      stateDir: join(dir, `state-${Math.random()}`),
+    },
     root: dir,
     models: [{ source: 'slow:v1' }],
     load: async (source) => {

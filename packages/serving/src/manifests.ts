@@ -8,10 +8,11 @@
 import { AnalysisTemplate, Rollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1';
 import type { RolloutStep } from '@slipway/core';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Service } from 'kubernetes-models/v1';
+import { Secret, Service } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
 import { parseDuration } from './duration.js';
 import { METRIC_NAMES } from './metrics.js';
+import { rolloutSteps } from './rollout/default-steps.js';
 import type { ServingConfig } from './server.js';
 
 export interface ManifestOptions {
@@ -23,10 +24,15 @@ export interface ManifestOptions {
   /** Overrides serving.kubernetes.image. */
   image?: string;
   namespace?: string;
+  /**
+   * Inference bearer tokens (`name:token`, comma separated) to put into the Secret. Without them the
+   * Secret is emitted empty, to be filled in the cluster (`kubectl create secret generic … --from-literal`).
+   */
+  inferenceTokens?: string;
 }
 
 export interface Manifests {
-  objects: (Deployment | Service | Rollout | AnalysisTemplate)[];
+  objects: (Deployment | Service | Rollout | AnalysisTemplate | Secret)[];
   yaml: string;
 }
 
@@ -118,6 +124,17 @@ export function buildManifests(options: ManifestOptions): Manifests {
                     name: config.adminTokenEnv,
                     valueFrom: { secretKeyRef: { name: `${name}-admin`, key: 'token', optional: true } },
                   },
+                  {
+                    // Inference and /metrics tokens; required when serving.auth.required is set.
+                    name: config.auth.tokenEnv,
+                    valueFrom: {
+                      secretKeyRef: {
+                        name: `${name}-inference`,
+                        key: 'tokens',
+                        optional: !config.auth.required,
+                      },
+                    },
+                  },
                 ],
                 readinessProbe: { httpGet: { path: '/v2/health/ready', port: 'http' }, periodSeconds: 5 },
                 livenessProbe: { httpGet: { path: '/v2/health/live', port: 'http' }, periodSeconds: 10 },
@@ -141,7 +158,7 @@ export function buildManifests(options: ManifestOptions): Manifests {
     { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
     { name: 'stable-hash', valueFrom: { podTemplateHashValue: 'Stable' } },
   ];
-  const steps = config.rollout.steps.map((step: RolloutStep, i: number) => {
+  const steps = rolloutSteps(config.rollout.steps).map((step: RolloutStep, i: number) => {
     if ('setWeight' in step) return { setWeight: step.setWeight };
     if ('pause' in step)
       return {
@@ -186,7 +203,19 @@ export function buildManifests(options: ManifestOptions): Manifests {
       },
     }),
   );
-  const objects = [deployment, service(name), service(`${name}-canary`), rollout, ...templates];
+  const secret = validated(
+    new Secret({
+      metadata: {
+        ...meta(`${name}-inference`),
+        annotations: {
+          'slipway.dev/usage': `bearer tokens for inference and /metrics (${config.auth.tokenEnv}): name:token pairs, comma separated`,
+        },
+      },
+      type: 'Opaque',
+      ...(options.inferenceTokens ? { stringData: { tokens: options.inferenceTokens } } : {}),
+    }),
+  );
+  const objects = [deployment, service(name), service(`${name}-canary`), secret, rollout, ...templates];
   const yaml = objects.map((o) => stringify(o.toJSON(), { lineWidth: 0 })).join('---\n');
   return { objects, yaml };
 }

@@ -21,6 +21,9 @@ export const METRIC_NAMES = {
   reloads: 'slipway_model_reloads_total',
   inflight: 'slipway_inflight_requests',
   modelInfo: 'slipway_model_info',
+  admissionRejected: 'slipway_admission_rejected_total',
+  inflightRows: 'slipway_inflight_rows',
+  predictionLog: 'slipway_prediction_log_entries_total',
 } as const;
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -43,6 +46,9 @@ export class ServingMetrics {
   readonly reloads: Counter<'model' | 'variant' | 'outcome'>;
   readonly inflight: Gauge;
   readonly modelInfo: Gauge<'model' | 'variant' | 'version'>;
+  readonly admissionRejected: Counter<'reason'>;
+  readonly inflightRows: Gauge;
+  readonly predictionLog: Counter<'outcome'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -155,6 +161,23 @@ export class ServingMetrics {
       name: METRIC_NAMES.modelInfo,
       help: 'Loaded model versions (value 1)',
       labelNames: ['model', 'variant', 'version'],
+      registers,
+    });
+    this.admissionRejected = new Counter({
+      name: METRIC_NAMES.admissionRejected,
+      help: 'Prediction requests refused by admission control (503 + Retry-After) or their deadline',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.inflightRows = new Gauge({
+      name: METRIC_NAMES.inflightRows,
+      help: 'Rows admitted and not yet answered',
+      registers,
+    });
+    this.predictionLog = new Counter({
+      name: METRIC_NAMES.predictionLog,
+      help: 'Sampled prediction log entries: written, dropped (backpressure) or failed (write error)',
+      labelNames: ['outcome'],
       registers,
     });
   }

@@ -17,7 +17,7 @@ beforeAll(async () => {
   await writeTinyPackage(join(dir, 'v1'), 1);
   await writeTinyPackage(join(dir, 'v2'), 2);
   srv = await startServer({
-    config: { ...servingDefaults, port: 0, predictionLog: false, stateDir: join(dir, 'state') },
+    config: { ...servingDefaults, port: 0, workers: 0, predictionLog: false, stateDir: join(dir, 'state') },
     root: dir,
     models: [{ source: join(dir, 'v1') }],
     load: async (source) => {

@@ -4,6 +4,7 @@
  */
 import type { LoadedModelPackage, Predictions, Row } from '@slipway/training';
 import { MicroBatcher, type MicroBatchOptions } from './batcher.js';
+import type { PredictExecutor } from './pool/executor.js';
 
 export interface LoadedSource {
   pkg: LoadedModelPackage;
@@ -24,8 +25,14 @@ export class ModelSlot {
     readonly loaded: LoadedSource,
     batching: MicroBatchOptions | false,
     onBatch?: (rows: number, requests: number) => void,
+    executor?: PredictExecutor,
   ) {
-    this.batcher = new MicroBatcher(loaded.pkg, batching, onBatch);
+    this.batcher = new MicroBatcher(
+      loaded.pkg,
+      batching,
+      onBatch,
+      executor ? (rows) => executor.predict(loaded.pkg, rows) : undefined,
+    );
   }
 
   get version(): string {

@@ -6,9 +6,12 @@ import {
   auditEvents,
   buildManifests,
   createLoader,
+  type GuardAuditRecord,
   governance,
+  policyGuard,
   type RolloutEvent,
   type RolloutState,
+  rolloutSteps,
   type ServingConfig,
   startServer,
 } from '@slipway/serving';
@@ -83,11 +86,8 @@ async function admin(ctx: CommandContext, method: string, action: string, body?:
       hint: `export ${serving.adminTokenEnv}=<the token the server was started with>`,
     });
   }
-  const headers = {
-    authorization: `Bearer ${token}`,
-    'content-type': 'application/json',
-    'x-slipway-actor': process.env.GITHUB_ACTOR ?? process.env.USER ?? 'cli',
-  };
+  // Who acts is the server's business: it is the name of this admin token, never a header we write.
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const call = async (path: string, m: string, b?: unknown) => {
     let res: Response;
     try {
@@ -128,6 +128,11 @@ async function admin(ctx: CommandContext, method: string, action: string, body?:
   }
   return call(`/admin/models/${encodeURIComponent(model)}/${action}`, method, body);
 }
+
+/**
+ * `name:version` and `name@alias` become registry references; a path stays a path (resolved here,
+ * as the server may run elsewhere), which the server refuses for rollouts with the reason.
+ */
 
 function renderState(data: unknown): string {
   const s = data as RolloutState;
@@ -203,13 +208,38 @@ export const servingCommands: Command[] = [
       const warn = (msg: string) => process.stderr.write(`slipway serve: ${msg}\n`);
       const allowCode = ctx.flags['allow-package-code'] === true || cfg.allowPackageCode;
       const keyEnv = config?.governance.auditKeyEnv ?? 'SLIPWAY_AUDIT_KEY';
+      const key = process.env[keyEnv] ?? null;
       let sink: unknown = null;
       let sinkProblem = '';
+      let audit: {
+        read(): Promise<string[]>;
+        append(r: GuardAuditRecord): Promise<void>;
+        key: string | null;
+      } = {
+        read: async () => [],
+        append: async () => {
+          throw new SlipwayError('NO_AUDIT_LOG', 'the audit log is not available', {
+            hint: 'check the tracking store (tracking.uri)',
+          });
+        },
+        key,
+      };
       try {
         const g = await governance();
         const { openStore } = await import('@slipway/tracking');
-        sink = g.storeAuditSink(await openStore(projectTrackingUri(config), { cwd: root }));
-        onEvent = await auditEvents(sink, { key: process.env[keyEnv] ?? null });
+        const store = g.storeAuditSink(await openStore(projectTrackingUri(config), { cwd: root })) as {
+          read(): Promise<string[]>;
+        };
+        sink = store;
+        onEvent = await auditEvents(store, { key });
+        audit = {
+          read: () => store.read(),
+          // Policy decisions carry governance's own outcomes (allowed/refused).
+          append: async (r) => {
+            await g.appendAudit(store, r as unknown as Parameters<typeof g.appendAudit>[1], { key });
+          },
+          key,
+        };
       } catch (err) {
         sinkProblem = (err as Error).message;
         warn(`rollout events are not audited: ${sinkProblem}`);
@@ -229,6 +259,17 @@ export const servingCommands: Command[] = [
           actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? null,
         });
       }
+      // Every admin action that moves traffic is checked against the project's policy; without a
+      // project (a bare package directory) nothing can be rolled out, only served and aborted.
+      const rolloutGuard = policyGuard({
+        root,
+        policyPath: config?.governance.policy ?? 'slipway.policy.yaml',
+        ...(projectTrackingUri(config) ? { trackingUri: projectTrackingUri(config) } : {}),
+        environment: cfg.rollout.environment,
+        aliases: cfg.rollout.aliases,
+        audit,
+        warn,
+      });
       const token = process.env[cfg.adminTokenEnv];
       const server = await startServer({
         config: cfg,
@@ -236,6 +277,7 @@ export const servingCommands: Command[] = [
         models,
         load: createLoader({ cwd: root, ...(config ? { trackingUri: config.tracking.uri } : {}) }),
         ...(token ? { adminToken: token } : {}),
+        rolloutGuard,
         ...(onEvent ? { onEvent } : {}),
         warn,
       });
@@ -303,7 +345,12 @@ export const servingCommands: Command[] = [
         });
         return;
       }
-      ctx.output(await admin(ctx, 'POST', 'rollout', { source: abs }), renderState);
+      // The project's steps (or the safe default) travel with the request, whatever the server was started with.
+      const { serving } = await projectConfig(ctx);
+      ctx.output(
+        await admin(ctx, 'POST', 'rollout', { source: abs, steps: rolloutSteps(serving.rollout.steps) }),
+        renderState,
+      );
     },
   },
   {

@@ -4,7 +4,7 @@
  * binary tensor extension that tritonclient uses by default).
  */
 import type { Predictions, Row, Signature } from '@slipway/training';
-import { badRequest } from './errors.js';
+import { badRequest, type HttpError } from './errors.js';
 
 type Kind = Signature['inputs'][number]['kind'];
 
@@ -46,7 +46,19 @@ function expectedList(signature: Signature): string {
 }
 
 /** `POST /predict` body: `{"rows": [{col: value}]}` or `{"columns": {col: [values]}}`. */
-export function rowsFromPredictBody(body: unknown, signature: Signature): Row[] {
+function tooMany(n: number, maxRows: number, where: string): HttpError {
+  return badRequest(
+    'TOO_MANY_ROWS',
+    `${where} holds ${n} rows; this server takes at most ${maxRows} per request`,
+    'split the rows over several requests (or raise serving.maxRows)',
+  );
+}
+
+export function rowsFromPredictBody(
+  body: unknown,
+  signature: Signature,
+  maxRows = Number.POSITIVE_INFINITY,
+): Row[] {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest(
       'BAD_REQUEST_BODY',
@@ -57,6 +69,7 @@ export function rowsFromPredictBody(body: unknown, signature: Signature): Row[] 
   const b = body as Record<string, unknown>;
   if (Array.isArray(b.rows)) {
     if (b.rows.length === 0) throw badRequest('EMPTY_REQUEST', '"rows" is empty', 'send at least one row');
+    if (b.rows.length > maxRows) throw tooMany(b.rows.length, maxRows, '"rows"');
     return b.rows.map((raw, r) => {
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
         throw badRequest('BAD_ROW', `rows[${r}] is ${describe(raw)}, not an object of named columns`);
@@ -101,6 +114,7 @@ export function rowsFromPredictBody(body: unknown, signature: Signature): Row[] 
     }
     if (n <= 0)
       throw badRequest('EMPTY_REQUEST', 'columns hold no rows', 'send at least one value per column');
+    if (n > maxRows) throw tooMany(n, maxRows, '"columns"');
     const rows: Row[] = Array.from({ length: n }, () => ({}));
     for (const input of signature.inputs) {
       const values = cols[input.name] as unknown[];
@@ -242,9 +256,27 @@ function decodeBinary(name: string, datatype: string, bytes: Buffer): unknown[] 
   return out;
 }
 
-function flatten(data: unknown): unknown[] {
+/** Row-major data of a [n] or [n, 1] tensor: flat, or nested one level ([[v], [v]]); deeper is refused. */
+function flatten(name: string, data: unknown): unknown[] {
   if (!Array.isArray(data)) return [data];
-  return data.some(Array.isArray) ? (data as unknown[]).flat(Number.POSITIVE_INFINITY) : data;
+  if (!data.some(Array.isArray)) return data;
+  const out: unknown[] = [];
+  for (const v of data as unknown[]) {
+    if (!Array.isArray(v)) {
+      out.push(v);
+      continue;
+    }
+    for (const w of v) {
+      if (Array.isArray(w))
+        throw badRequest(
+          'BAD_INPUT_SHAPE',
+          `input "${name}": data is nested deeper than its shape`,
+          'send the values flat or as [[v], [v], …]',
+        );
+      out.push(w);
+    }
+  }
+  return out;
 }
 
 export interface OipRequest {
@@ -265,6 +297,7 @@ export function parseInferRequest(
   body: Buffer,
   headerLength: number | null,
   signature: Signature,
+  maxRows = Number.POSITIVE_INFINITY,
 ): OipRequest {
   let jsonPart = body;
   let binary: Buffer | null = null;
@@ -342,20 +375,37 @@ export function parseInferRequest(
         `use ${oipDatatype(spec.kind)}`,
       );
     }
+    // Checked before any data is decoded, so an over-sized request costs nothing more.
+    const declared = shape.reduce((a, b) => a * b, 1);
+    if (declared > maxRows) throw tooMany(declared, maxRows, `input "${name}"`);
     let data: unknown[];
-    const binarySize = t.parameters?.binary_data_size;
+    const params = t.parameters !== null && typeof t.parameters === 'object' ? t.parameters : {};
+    const binarySize = params.binary_data_size;
     if (binarySize !== undefined) {
-      if (!binary || typeof binarySize !== 'number' || offset + binarySize > binary.length) {
+      if (
+        !binary ||
+        typeof binarySize !== 'number' ||
+        !Number.isSafeInteger(binarySize) ||
+        binarySize < 0 ||
+        offset + binarySize > binary.length
+      ) {
         throw badRequest(
           'BAD_INPUT_DATA',
-          `input "${name}": binary_data_size ${String(binarySize)} is more than the binary data sent`,
+          `input "${name}": binary_data_size ${String(binarySize)} is not a byte count within the binary data sent`,
+        );
+      }
+      const width = BYTE_WIDTH[t.datatype];
+      if (width !== undefined && binarySize !== declared * width) {
+        throw badRequest(
+          'BAD_INPUT_SHAPE',
+          `input "${name}": shape [${shape.join(', ')}] needs ${declared * width} bytes of ${t.datatype} but binary_data_size is ${binarySize}`,
         );
       }
       data = decodeBinary(name, t.datatype, binary.subarray(offset, offset + binarySize));
       offset += binarySize;
     } else {
       if (t.data === undefined) throw badRequest('BAD_INPUT_DATA', `input "${name}" has no data`);
-      data = flatten(t.data);
+      data = flatten(name, t.data);
     }
     const count = shape.reduce((a, b) => a * b, 1);
     if (data.length !== count) {

@@ -88,7 +88,12 @@ export interface RolloutControllerOptions {
   metrics?: ServingMetrics;
   /** Where problems that must not stop serving are reported (audit sink down, restore failed). */
   warn?: (message: string) => void;
+  /** Requests each compared variant needs in a window before a measurement can pass or fail (default 1). */
+  minRequests?: number;
 }
+
+/** Metrics that compare the canary with stable need stable traffic too. */
+const NEEDS_STABLE = new Set(['latency_p99_ratio', 'prediction_drift']);
 
 export function refOf(loaded: LoadedSource): SourceRef {
   return { source: loaded.source, version: loaded.version, hash: loaded.pkg.hash };
@@ -469,16 +474,28 @@ export class RolloutController {
     };
     for (;;) {
       if (!(await this.wait(intervalMs, gen))) return null;
-      const snapshot = this.d.stats.take();
+      // Too few requests cannot pass or fail a canary: the window keeps growing, and the measurement
+      // is an Error (no data), so a rollout that never gets enough traffic ends by its error limit.
+      const min = this.options.minRequests ?? 1;
+      const canaryN = this.d.stats.attempts('canary');
+      const stableN = this.d.stats.attempts('stable');
+      const short = (name: string) => canaryN < min || (NEEDS_STABLE.has(name) && stableN < min);
+      const enough = !conds.some((c) => short(c.name));
+      const snapshot = enough ? this.d.stats.take() : null;
       const run = this.state.analysis as NonNullable<RolloutState['analysis']>;
       const at = new Date().toISOString();
       const measured: Record<string, unknown> = {};
       run.metrics = run.metrics.map((metric, k) => {
         if (metric.phase !== 'Running') return metric;
         const c = conds[k] as (typeof conds)[number];
-        const raw = measureMetric(c.name, snapshot);
+        const raw = snapshot ? measureMetric(c.name, snapshot) : Number.NaN;
         const value = Number.isNaN(raw) ? null : raw;
-        const m = evaluateMeasurement(value, c.success, c.failure);
+        const m = snapshot
+          ? evaluateMeasurement(value, c.success, c.failure)
+          : {
+              phase: 'Error' as const,
+              message: `not enough traffic yet: ${canaryN} canary and ${stableN} stable requests counted (minimum ${min} per variant)`,
+            };
         measured[c.name] = { value, phase: m.phase, ...(m.message ? { message: m.message } : {}) };
         return recordMeasurement(metric, { at, value, ...m }, limits);
       });
@@ -487,7 +504,7 @@ export class RolloutController {
         step,
         phase: run.phase,
         measurements: measured,
-        traffic: { canary: snapshot.canary.attempts, stable: snapshot.stable.attempts },
+        traffic: { canary: canaryN, stable: stableN },
       });
       if (gen !== this.generation) return null;
       if (run.phase !== 'Running') return run.phase;

@@ -6,6 +6,7 @@ import { SlipwayError } from '@slipway/core';
 import type { Predictions, Row, Signature } from '@slipway/training';
 import type { MicroBatchOptions } from '../batcher.js';
 import type { ServingMetrics } from '../metrics.js';
+import type { PredictExecutor } from '../pool/executor.js';
 import { observedValue } from '../prediction-scale.js';
 import { type LoadedSource, ModelSlot } from '../slot.js';
 import { bucketOf, routesToCanary } from './hash.js';
@@ -28,6 +29,17 @@ export interface DeploymentOptions {
   /** false: every request goes to stable with no routing decision or live stats (benchmark baseline). */
   routing?: boolean;
   metrics?: ServingMetrics;
+  /** Where model calls run (default: on the event loop). */
+  executor?: PredictExecutor;
+  /** Requests with more rows are answered but not counted in the rollout analysis (default: all count). */
+  analysisMaxRows?: number;
+}
+
+export interface PredictRequestOptions {
+  /** Sticky routing key (only from callers allowed to steer). */
+  key?: string;
+  /** A pinned version (only from callers allowed to steer); pinned requests never count in the analysis. */
+  version?: string;
 }
 
 class CanaryTimeout extends Error {}
@@ -55,7 +67,12 @@ export class Deployment {
   private makeSlot(loaded: LoadedSource, variant: 'stable' | 'canary' | 'shadow'): ModelSlot {
     const m = this.options.metrics;
     const hist = m?.batchSize.labels(this.name, variant);
-    return new ModelSlot(loaded, this.options.batching, hist ? (rows) => hist.observe(rows) : undefined);
+    return new ModelSlot(
+      loaded,
+      this.options.batching,
+      hist ? (rows) => hist.observe(rows) : undefined,
+      this.options.executor,
+    );
   }
 
   get signature(): Signature {
@@ -131,7 +148,7 @@ export class Deployment {
     return routesToCanary(bucket, this.weightPercent) ? 'canary' : 'stable';
   }
 
-  async predict(rows: Row[], options: { key?: string; version?: string } = {}): Promise<PredictOutcome> {
+  async predict(rows: Row[], options: PredictRequestOptions = {}): Promise<PredictOutcome> {
     if (!this.routing) {
       const slot = this.stableSlot;
       return { predictions: await slot.predict(rows), variant: 'stable', version: slot.version };
@@ -142,10 +159,15 @@ export class Deployment {
     } else {
       target = this.choose(options.key);
     }
+    // Pinned and over-sized requests are answered but do not feed the analysis: a client must not be
+    // able to pick which variant its traffic judges, nor let one huge request decide a rollout.
+    const counted =
+      options.version === undefined &&
+      rows.length <= (this.options.analysisMaxRows ?? Number.POSITIVE_INFINITY);
     let fallback: 'error' | 'timeout' | undefined;
     if (target === 'canary' && this.canarySlot) {
       const slot = this.canarySlot;
-      const outcome = await this.callCanary(slot, rows);
+      const outcome = await this.callCanary(slot, rows, counted);
       if (outcome.ok) {
         return { predictions: outcome.predictions, variant: 'canary', version: slot.version };
       }
@@ -153,6 +175,11 @@ export class Deployment {
         throw new SlipwayError(
           'MODEL_FAILED',
           `model "${this.name}" version ${slot.version} failed: ${outcome.message}`,
+          // The server's model failed, not the request: a 5xx the client may retry unpinned.
+          {
+            hint: 'retry without pinning the version',
+            details: { status: outcome.reason === 'timeout' ? 504 : 502 },
+          },
         );
       }
       fallback = outcome.reason;
@@ -163,11 +190,11 @@ export class Deployment {
     try {
       predictions = await slot.predict(rows);
     } catch (err) {
-      this.observe('stable', false, performance.now() - t0);
+      this.observe('stable', false, performance.now() - t0, rows.length, counted);
       this.options.metrics?.variantFailures.labels(this.name, 'stable', 'error').inc();
       throw err;
     }
-    this.observe('stable', true, performance.now() - t0, predictions);
+    this.observe('stable', true, performance.now() - t0, rows.length, counted, predictions);
     this.maybeShadow(rows, predictions);
     return { predictions, variant: 'stable', version: slot.version, ...(fallback ? { fallback } : {}) };
   }
@@ -185,6 +212,7 @@ export class Deployment {
   private async callCanary(
     slot: ModelSlot,
     rows: Row[],
+    counted: boolean,
   ): Promise<
     { ok: true; predictions: Predictions } | { ok: false; reason: 'error' | 'timeout'; message: string }
   > {
@@ -196,12 +224,12 @@ export class Deployment {
     const call = slot.predict(rows);
     try {
       const predictions = await Promise.race([call, timeout]);
-      this.observe('canary', true, performance.now() - t0, predictions);
+      this.observe('canary', true, performance.now() - t0, rows.length, counted, predictions);
       return { ok: true, predictions };
     } catch (err) {
       const reason = err instanceof CanaryTimeout ? 'timeout' : 'error';
       if (reason === 'timeout') call.catch(() => {});
-      this.observe('canary', false, performance.now() - t0);
+      this.observe('canary', false, performance.now() - t0, rows.length, counted);
       this.options.metrics?.variantFailures.labels(this.name, 'canary', reason).inc();
       return {
         ok: false,
@@ -216,8 +244,16 @@ export class Deployment {
     }
   }
 
-  private observe(variant: 'stable' | 'canary' | 'shadow', ok: boolean, ms: number, p?: Predictions): void {
-    this.stats.record(variant, ok, ms, p?.values);
+  private observe(
+    variant: 'stable' | 'canary' | 'shadow',
+    ok: boolean,
+    ms: number,
+    rows: number,
+    counted: boolean,
+    p?: Predictions,
+  ): void {
+    // The analysis judges latency per row, so a batch is not "slow" for carrying many rows.
+    if (counted) this.stats.record(variant, ok, ms / Math.max(1, rows), p?.values);
     const m = this.options.metrics;
     if (!m) return;
     m.inferenceDuration.labels(this.name, variant).observe(ms / 1000);
@@ -246,14 +282,14 @@ export class Deployment {
     const m = this.options.metrics;
     slot.predict(rows).then(
       (p) => {
-        this.observe('shadow', true, performance.now() - t0, p);
+        this.observe('shadow', true, performance.now() - t0, rows.length, true, p);
         m?.shadowRequests.labels(this.name, 'ok').inc();
         const h = m?.shadowDifference.labels(this.name);
         for (let i = 0; i < p.n; i++)
           h?.observe(Math.abs((p.values[i] as number) - (stable.values[i] as number)));
       },
       () => {
-        this.observe('shadow', false, performance.now() - t0);
+        this.observe('shadow', false, performance.now() - t0, rows.length, true);
         m?.shadowRequests.labels(this.name, 'error').inc();
       },
     );

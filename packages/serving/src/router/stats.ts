@@ -55,6 +55,11 @@ export class LiveStats {
     if (predictions) for (let i = 0; i < predictions.length; i++) w.predictions.add(predictions[i] as number);
   }
 
+  /** Requests per variant in the current window (without ending it). */
+  attempts(variant: Variant): number {
+    return this.windows.get(variant)?.attempts ?? 0;
+  }
+
   /** Everything since the previous take(); starts a new window. */
   take(): Record<Variant, VariantSnapshot> {
     const out = {} as Record<Variant, VariantSnapshot>;
