@@ -132,6 +132,8 @@ function writeLockfile(runtimeManifest) {
     ],
     {
       cwd: dist,
+      // A registry that stops answering fails the build instead of hanging it.
+      timeout: 300_000,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, npm_config_update_notifier: 'false' },
     },

@@ -39,7 +39,16 @@ const data = (workerData ?? {}) as { loaderModule?: string; backend?: string };
 interface Loader {
   loadModelPackage(dir: string): Promise<Pkg>;
   selectBackend?(name: string): Promise<unknown>;
+  allowPackageCode?(handler: (use: { packageHash: string; dir: string }) => void): void;
 }
+
+/**
+ * Content hashes of the packages the main thread sent here. The main thread loaded each of them through
+ * its package-code gate (a registered transform with the same source, or the operator's audited opt-in)
+ * before it took traffic; this thread has no registry of its own, so it admits bundled code for exactly
+ * those packages and nothing else.
+ */
+const admitted = new Set<string>();
 
 let loader: Promise<Loader> | null = null;
 
@@ -47,6 +56,12 @@ function loaderModule(): Promise<Loader> {
   loader ??= (async () => {
     const mod = (await import(data.loaderModule ?? '@slipway/training')) as Loader;
     if (data.backend && data.backend !== 'auto') await mod.selectBackend?.(data.backend);
+    mod.allowPackageCode?.((use) => {
+      if (!admitted.has(use.packageHash))
+        throw new Error(
+          `${use.dir}: package ${use.packageHash} was not admitted by the server; not running its code`,
+        );
+    });
     return mod;
   })();
   return loader;
@@ -54,6 +69,7 @@ function loaderModule(): Promise<Loader> {
 
 async function load(dir: string, hash: string): Promise<Pkg> {
   const mod = await loaderModule();
+  admitted.add(hash);
   const pkg = await mod.loadModelPackage(dir);
   if (pkg.hash !== hash) {
     pkg.dispose();
