@@ -6,21 +6,34 @@ export {
   type AuditEvent,
   type AuditProblem,
   type AuditRecord,
+  type AuditHead,
+  type AuditLayout,
+  type AuditRecordSource,
   appendAudit,
   auditKeyFromEnv,
   GENESIS_HASH,
+  layoutSegments,
   parseAuditLines,
+  parseCheckpoint,
   readVerifiedAudit,
+  startAuditSegment,
   type VerifyResult,
   verifyAudit,
   verifyAuditLines,
+  verifyLayout,
 } from './audit/log.js';
+export { type ReplayedState, replayAudit } from './audit/replay.js';
+export { type AuditFilter, filterAuditEntries, renderAuditTable } from './audit/show.js';
 export {
   AUDIT_LOG_NAME,
+  type AuditLine,
+  type AuditSegment,
   type AuditSink,
+  chainLines,
   fileAuditSink,
   type LogStore,
   storeAuditSink,
+  UNKEYED_LOG_NAME,
 } from './audit/sink.js';
 export {
   buildModelCard,
@@ -85,11 +98,20 @@ export {
   type PromoteResult,
   promote,
 } from './promote/promote.js';
+export { type GateConfig, type GateRecheck, loadGateConfigFor, recheckGates } from './promote/gates.js';
 export { type RegisterInput, type RegisterResult, registerVersion } from './register/register.js';
+export {
+  type ReplaceReportInput,
+  type ReplaceReportResult,
+  replaceEvalReport,
+} from './register/replace-report.js';
+export { boundEvalDigest } from './version/eval-binding.js';
 export {
   CARD_ARTIFACT_DIR,
   cachedVersionPackage,
   EVAL_REPORT_ARTIFACT,
+  evalReportDigest,
+  evalReportMac,
   fetchVersionPackage,
   type GovernanceStore,
   type PackageFacts,
