@@ -78,7 +78,9 @@ export {
 } from './pull-request.js';
 export {
   type PushResult,
+  AUDIT_HEAD_TRAILER,
   pushStoreToBranch,
+  readStoreCheckpoint,
   type StoreBranchOptions,
   type SyncResult,
   syncStoreFromBranch,

@@ -223,7 +223,9 @@ export async function startAuditSegment(
     const segments = await sink.readSegments();
     const lastIndex = segments.at(-1)?.index ?? 1;
     const layout = layoutSegments(segments);
-    const result = verifyLayout(layout, { key: input.key ?? null, location: sink.location });
+    // An unsigned chain is checked as one (a key then starts signing it); a signed one with the key.
+    const signed = parseAuditLines(layout.lines).some((e) => typeof e.hmac === 'string');
+    const result = verifyLayout(layout, { key: signed ? (input.key ?? null) : null, location: sink.location });
     const good = result.ok ? layout.lines.length : result.firstBad!.line - 1;
     const lastStart = layout.segmentStart.get(lastIndex) ?? 1;
     if (good + 1 < lastStart) {
@@ -293,7 +295,8 @@ export function layoutSegments(segments: AuditSegment[]): AuditLayout {
     segmentStart.set(seg.index, seen + 1);
     const next = segments[i + 1];
     const nextFirst = next?.lines.find((l) => l.position === 1);
-    let keep = seg.lines.length;
+    // The last segment keeps everything (a line far ahead is a gap to report, not a cut).
+    let keep = Number.POSITIVE_INFINITY;
     if (next && nextFirst) {
       try {
         const seq = (JSON.parse(nextFirst.line) as { seq?: number }).seq;

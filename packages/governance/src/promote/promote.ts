@@ -403,6 +403,7 @@ export interface ApproveInput {
   lookup: GitHubLookup;
   audit: AuditSink;
   auditKey?: string | null;
+  auditKeyEnv?: string;
   now?: () => Date;
 }
 
@@ -451,7 +452,11 @@ export async function approve(input: ApproveInput): Promise<ApproveResult> {
       version: input.version,
       data: { action, rule, reason: reason.slice(0, 1500), identitySource: input.actor.source },
     },
-    { key: input.auditKey ?? null, ...(input.now ? { now: input.now } : {}) },
+    {
+      key: input.auditKey ?? null,
+      ...(input.auditKeyEnv ? { keyEnv: input.auditKeyEnv } : {}),
+      ...(input.now ? { now: input.now } : {}),
+    },
   );
   return { approved: ok, rule, reason, audit: { seq: entry.seq, hash: entry.hash } };
 }
