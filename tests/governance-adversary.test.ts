@@ -73,9 +73,12 @@ const backends: Backend[] = [
 
 /** The MLflow run that holds every log (named by the `slipway.log` tag of the `slipway-audit` experiment). */
 async function mlflowLogRun(): Promise<{ experimentId: string; runId: string }> {
-  const res = await fetch(`${server.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=slipway-audit`);
-  const e = ((await res.json()) as { experiment: { experiment_id: string; tags: { key: string; value: string }[] } })
-    .experiment;
+  const res = await fetch(
+    `${server.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=slipway-audit`,
+  );
+  const e = (
+    (await res.json()) as { experiment: { experiment_id: string; tags: { key: string; value: string }[] } }
+  ).experiment;
   return { experimentId: e.experiment_id, runId: e.tags.find((t) => t.key === 'slipway.log')!.value };
 }
 
@@ -112,12 +115,24 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
     const v = await seedVersion(store, { model, verdict: 'fail', audit, auditKey: KEY });
     const hash = v.tags['slipway.package.hash']!;
     await approve({ ...base(), model, version: v.version, alias: 'champion', actor: ciIdentity('bob') });
-    const first = await promote({ ...base(), model, version: v.version, alias: 'champion', actor: ciIdentity('alice') });
+    const first = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'champion',
+      actor: ciIdentity('alice'),
+    });
     expect(first.refusedBy).toMatchObject({ rule: 'gates' });
 
     // A hand-edited report: verdict pass, no gates listed, the same failing metrics.
     const forged = { ...evalReport('fail', hash), verdict: 'pass' as const, gates: [] };
-    const byMallory = await replaceEvalReport({ ...base(), model, version: v.version, report: forged, actor: ciIdentity('mallory') });
+    const byMallory = await replaceEvalReport({
+      ...base(),
+      model,
+      version: v.version,
+      report: forged,
+      actor: ciIdentity('mallory'),
+    });
     expect(byMallory).toMatchObject({ replaced: false, refusedBy: { rule: 'grants[0]' } });
     expect(byMallory.refusedBy!.reason).toMatch(/mallory is not a member of role "release"/);
     const entries = await readVerifiedAudit(audit, KEY);
@@ -125,7 +140,11 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
       event: 'eval',
       outcome: 'refused',
       actor: 'mallory',
-      data: { change: 'replace-eval-report', oldSha256: evalReportDigest(evalReport('fail', hash)), newSha256: evalReportDigest(forged) },
+      data: {
+        change: 'replace-eval-report',
+        oldSha256: evalReportDigest(evalReport('fail', hash)),
+        newSha256: evalReportDigest(forged),
+      },
     });
     expect((await store.getModelVersion(model, v.version)).tags['slipway.eval.sha256']).toBe(
       evalReportDigest(evalReport('fail', hash)),
@@ -133,28 +152,77 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
 
     // Someone the policy lets register may replace it (audited with both digests), but the gates are
     // recomputed from the metrics, so the refused version stays refused on the next try.
-    const byAlice = await replaceEvalReport({ ...base(), model, version: v.version, report: forged, actor: ciIdentity('alice') });
+    const byAlice = await replaceEvalReport({
+      ...base(),
+      model,
+      version: v.version,
+      report: forged,
+      actor: ciIdentity('alice'),
+    });
     expect(byAlice).toMatchObject({ replaced: true, oldSha256: evalReportDigest(evalReport('fail', hash)) });
-    const second = await promote({ ...base(), model, version: v.version, alias: 'champion', actor: ciIdentity('erin') });
+    const second = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'champion',
+      actor: ciIdentity('erin'),
+    });
     expect(second.refusedBy).toMatchObject({ rule: 'gates' });
-    expect(second.refusedBy!.reason).toMatch(/recomputed from the report's metrics against test config: roc_auc threshold/);
+    expect(second.refusedBy!.reason).toMatch(
+      /recomputed from the report's metrics against test config: roc_auc threshold/,
+    );
 
     // A report claiming pass while its metrics fail one gate's listed result is refused too.
-    const lying = { ...evalReport('pass', hash), gates: [{ ...evalReport('pass', hash).gates[0]!, passed: false }] };
-    await replaceEvalReport({ ...base(), model, version: v.version, report: lying, actor: ciIdentity('alice') });
-    const third = await promote({ ...base(), model, version: v.version, alias: 'champion', actor: ciIdentity('erin') });
+    const lying = {
+      ...evalReport('pass', hash),
+      gates: [{ ...evalReport('pass', hash).gates[0]!, passed: false }],
+    };
+    await replaceEvalReport({
+      ...base(),
+      model,
+      version: v.version,
+      report: lying,
+      actor: ciIdentity('alice'),
+    });
+    const third = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'champion',
+      actor: ciIdentity('erin'),
+    });
     expect(third.refusedBy!.reason).toMatch(/does not follow from its metrics/);
 
     // The report swapped in the store behind Slipway's back (artifact and hash tag rewritten together).
     await recordEvalReport(store, await store.getModelVersion(model, v.version), evalReport('pass', hash));
-    const fourth = await promote({ ...base(), model, version: v.version, alias: 'champion', actor: ciIdentity('erin') });
+    const fourth = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'champion',
+      actor: ciIdentity('erin'),
+    });
     expect(fourth.refusedBy!.reason).toMatch(/not the one the audit log bound to this version/);
     expect(await store.getVersionByAlias(model, 'champion')).toBeNull();
 
     // The honest path: the passing report, replaced through the policy, promotes.
-    await recordEvalReport(store, await store.getModelVersion(model, v.version), evalReport('fail', hash), { key: KEY });
-    await replaceEvalReport({ ...base(), model, version: v.version, report: evalReport('pass', hash), actor: ciIdentity('alice') });
-    const ok = await promote({ ...base(), model, version: v.version, alias: 'champion', actor: ciIdentity('erin') });
+    await recordEvalReport(store, await store.getModelVersion(model, v.version), evalReport('fail', hash), {
+      key: KEY,
+    });
+    await replaceEvalReport({
+      ...base(),
+      model,
+      version: v.version,
+      report: evalReport('pass', hash),
+      actor: ciIdentity('alice'),
+    });
+    const ok = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'champion',
+      actor: ciIdentity('erin'),
+    });
     expect(ok.refusedBy).toBeNull();
   }, 120_000);
 
@@ -170,7 +238,14 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
       },
     });
     await expect(
-      promote({ ...base(), audit: broken('promote'), model, version: v.version, alias: 'challenger', actor: ciIdentity('alice') }),
+      promote({
+        ...base(),
+        audit: broken('promote'),
+        model,
+        version: v.version,
+        alias: 'challenger',
+        actor: ciIdentity('alice'),
+      }),
     ).rejects.toThrow(/unavailable/);
     expect(await store.getVersionByAlias(model, 'challenger')).toBeNull();
 
@@ -178,13 +253,32 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
     const hash = await fakePackage(pkg, uniq('seed'));
     const before = (await store.searchModelVersions(model)).length;
     await expect(
-      registerVersion({ ...base(), audit: broken('register'), model, packageDir: pkg, evalReport: evalReport('pass', hash), actor: ciIdentity('alice') }),
+      registerVersion({
+        ...base(),
+        audit: broken('register'),
+        model,
+        packageDir: pkg,
+        evalReport: evalReport('pass', hash),
+        actor: ciIdentity('alice'),
+      }),
     ).rejects.toThrow(/unavailable/);
     expect(await store.searchModelVersions(model)).toHaveLength(before);
 
     // The same operations with a working log: intent, version, confirmation; entry, then the move.
-    const reg = await registerVersion({ ...base(), model, packageDir: pkg, evalReport: evalReport('pass', hash), actor: ciIdentity('alice') });
-    const moved = await promote({ ...base(), model, version: v.version, alias: 'challenger', actor: ciIdentity('alice') });
+    const reg = await registerVersion({
+      ...base(),
+      model,
+      packageDir: pkg,
+      evalReport: evalReport('pass', hash),
+      actor: ciIdentity('alice'),
+    });
+    const moved = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'challenger',
+      actor: ciIdentity('alice'),
+    });
     expect(moved.promoted).toBe(true);
     const entries = await readVerifiedAudit(audit, KEY);
     const regEntries = entries.filter((e) => e.event === 'register' && e.data.packageHash === hash);
@@ -203,7 +297,8 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
     await fresh();
     const model = uniq('flight-r45');
     const versions: string[] = [];
-    for (let i = 0; i < 3; i++) versions.push((await seedVersion(store, { model, audit, auditKey: KEY })).version);
+    for (let i = 0; i < 3; i++)
+      versions.push((await seedVersion(store, { model, audit, auditKey: KEY })).version);
     const writers = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const s = backend.name === 'local' ? new LocalStore(uri) : new MlflowStore(server.url);
@@ -237,7 +332,11 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
     if (backend.name === 'mlflow') {
       // One param far ahead of the chain: MLflow cannot delete it.
       const { runId } = await mlflowLogRun();
-      const res = await mlflowPost('runs/log-parameter', { run_id: runId, key: `${logName}/000000999`, value: 'x\tjunk' });
+      const res = await mlflowPost('runs/log-parameter', {
+        run_id: runId,
+        key: `${logName}/000000999`,
+        value: 'x\tjunk',
+      });
       expect(res.ok).toBe(true);
     } else {
       const { appendFile } = await import('node:fs/promises');
@@ -249,7 +348,13 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
     expect(broken.firstBad!.reason).toMatch(
       backend.name === 'mlflow' ? /position 2 is empty but position 1000 holds a line/ : /not valid JSON/,
     );
-    const blocked = await promote({ ...base(), model, version: v.version, alias: 'challenger', actor: ciIdentity('alice') });
+    const blocked = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'challenger',
+      actor: ciIdentity('alice'),
+    });
     expect(blocked.refusedBy).toMatchObject({ rule: 'audit-log' });
     await expect(
       appendAudit(audit, { event: 'train', outcome: 'ok', actor: 'ci' }, { key: KEY }),
@@ -259,12 +364,22 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
     await expect(startAuditSegment(audit, { actor: 'mallory', reason: 'cut' })).rejects.toMatchObject({
       code: 'AUDIT_KEY_REQUIRED',
     });
-    const seg = await startAuditSegment(audit, { actor: 'ops', reason: 'junk at the end of the log', key: KEY });
+    const seg = await startAuditSegment(audit, {
+      actor: 'ops',
+      reason: 'junk at the end of the log',
+      key: KEY,
+    });
     expect(seg).toMatchObject({ segment: 2, anchored: { seq: 1 }, cut: { line: 2 } });
     const after = await verifyAudit(audit, { key: KEY, expectHead: checkpoint });
     expect(after).toMatchObject({ ok: true, entries: 2, segments: 2 });
     expect(after.cut![0]!.positions).toEqual(backend.name === 'mlflow' ? [1000] : [2]);
-    const moved = await promote({ ...base(), model, version: v.version, alias: 'challenger', actor: ciIdentity('alice') });
+    const moved = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'challenger',
+      actor: ciIdentity('alice'),
+    });
     expect(moved).toMatchObject({ promoted: true, audit: { seq: 3 } });
     const entries = await readVerifiedAudit(audit, KEY);
     expect(entries.map((e) => e.event)).toEqual(['register', 'segment', 'promote']);
@@ -291,7 +406,11 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
       const { experimentId } = await mlflowLogRun();
       const res = await mlflowPost('runs/create', { experiment_id: experimentId });
       const run = ((await res.json()) as { run: { info: { run_id: string } } }).run.info.run_id;
-      await mlflowPost('experiments/set-experiment-tag', { experiment_id: experimentId, key: 'slipway.log', value: run });
+      await mlflowPost('experiments/set-experiment-tag', {
+        experiment_id: experimentId,
+        key: 'slipway.log',
+        value: run,
+      });
       truncated = storeAuditSink(new MlflowStore(server.url), logName);
     }
     // The chain that is left is valid on its own …
@@ -311,7 +430,10 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
         experiment_id: experimentId,
         key: 'slipway.log',
         value: await (async () => {
-          const runs = await mlflowPost('runs/search', { experiment_ids: [experimentId], order_by: ['attributes.start_time ASC'] });
+          const runs = await mlflowPost('runs/search', {
+            experiment_ids: [experimentId],
+            order_by: ['attributes.start_time ASC'],
+          });
           return ((await runs.json()) as { runs: { info: { run_id: string } }[] }).runs[0]!.info.run_id;
         })(),
       });
@@ -322,36 +444,73 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
     await fresh();
     const model = uniq('flight-r7');
     const v = await seedVersion(store, { model, audit, auditKey: KEY });
-    const err = await approve({ ...base(), auditKey: null, model, version: v.version, alias: 'champion', actor: ciIdentity('bob') }).catch(
-      (e: unknown) => e,
-    );
+    const err = await approve({
+      ...base(),
+      auditKey: null,
+      model,
+      version: v.version,
+      alias: 'champion',
+      actor: ciIdentity('bob'),
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'AUDIT_KEY_REQUIRED' });
     expect(String((err as Error).message)).toMatch(/\$SLIPWAY_AUDIT_KEY is not set/);
     // A developer's train / a keyless server's rollout step: recorded, but in the unkeyed log.
-    await appendAudit(audit, { event: 'train', outcome: 'ok', actor: 'dev' }, { key: null, keylessFallback: true });
-    await appendAudit(audit, { event: 'rollout', outcome: 'ok', actor: 'server', model }, { key: null, keylessFallback: true });
+    await appendAudit(
+      audit,
+      { event: 'train', outcome: 'ok', actor: 'dev' },
+      { key: null, keylessFallback: true },
+    );
+    await appendAudit(
+      audit,
+      { event: 'rollout', outcome: 'ok', actor: 'server', model },
+      { key: null, keylessFallback: true },
+    );
     const side = parseAuditLines(layoutSegments(await audit.unkeyed().readSegments()).lines);
     expect(side.slice(-2).map((e) => e.event)).toEqual(['train', 'rollout']);
     // The keyed chain is untouched and keyed promotions go on.
     await approve({ ...base(), model, version: v.version, alias: 'champion', actor: ciIdentity('bob') });
-    const ok = await promote({ ...base(), model, version: v.version, alias: 'champion', actor: ciIdentity('alice') });
+    const ok = await promote({
+      ...base(),
+      model,
+      version: v.version,
+      alias: 'champion',
+      actor: ciIdentity('alice'),
+    });
     expect(ok.promoted).toBe(true);
-    expect(await verifyAudit(audit, { key: KEY })).toMatchObject({ ok: true, entries: 3, hmacVerified: true });
+    expect(await verifyAudit(audit, { key: KEY })).toMatchObject({
+      ok: true,
+      entries: 3,
+      hmacVerified: true,
+    });
     // A keyless promoter is refused up front, naming the key.
-    const keyless = await promote({ ...base(), auditKey: null, model, version: v.version, alias: 'challenger', actor: ciIdentity('alice') });
+    const keyless = await promote({
+      ...base(),
+      auditKey: null,
+      model,
+      version: v.version,
+      alias: 'challenger',
+      actor: ciIdentity('alice'),
+    });
     expect(keyless.refusedBy).toMatchObject({ rule: 'audit-log' });
     expect(keyless.refusedBy!.reason).toMatch(/SLIPWAY_AUDIT_KEY is not set/);
 
     // The reverse: an unsigned chain does not take a signed entry silently; a signed segment starts signing.
     const plainName = uniq('plain');
-    const plain = backend.name === 'local' ? storeAuditSink(store, plainName) : storeAuditSink(store, plainName);
+    const plain =
+      backend.name === 'local' ? storeAuditSink(store, plainName) : storeAuditSink(store, plainName);
     await appendAudit(plain, { event: 'train', outcome: 'ok', actor: 'dev' });
-    await expect(appendAudit(plain, { event: 'train', outcome: 'ok', actor: 'ci' }, { key: KEY })).rejects.toMatchObject({
+    await expect(
+      appendAudit(plain, { event: 'train', outcome: 'ok', actor: 'ci' }, { key: KEY }),
+    ).rejects.toMatchObject({
       code: 'AUDIT_UNKEYED_HEAD',
     });
     await startAuditSegment(plain, { actor: 'ops', reason: 'start signing', key: KEY });
     await appendAudit(plain, { event: 'train', outcome: 'ok', actor: 'ci' }, { key: KEY });
-    expect(await verifyAudit(plain, { key: KEY })).toMatchObject({ ok: true, entries: 3, hmacVerified: true });
+    expect(await verifyAudit(plain, { key: KEY })).toMatchObject({
+      ok: true,
+      entries: 3,
+      hmacVerified: true,
+    });
   }, 120_000);
 });
 
@@ -361,11 +520,10 @@ const WORKER = join(REPO, 'tests', 'support', 'governance-worker.ts');
 
 // The workers run the built packages (what `pnpm build` wrote, as a user's process would).
 function spawnWorker(uri: string, setup: string, args: string[]): ChildProcess {
-  return spawn(
-    process.execPath,
-    [WORKER, uri, setup, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLIPWAY_AUDIT_KEY: KEY } },
-  );
+  return spawn(process.execPath, [WORKER, uri, setup, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SLIPWAY_AUDIT_KEY: KEY },
+  });
 }
 
 function finished(child: ChildProcess): Promise<{ code: number | null; out: string; err: string }> {
@@ -388,13 +546,21 @@ describe.each(backends)('20 processes at once ($name store)', (backend) => {
     // below only reads this model's entries of it.
     const audit = storeAuditSink(store);
     const policyFile = join(dir, uniq('setup.json'));
-    await writeFile(policyFile, JSON.stringify({ policy: RACE_POLICY, gates: testGates() }));
+    await writeFile(policyFile, JSON.stringify({ policy: RACE_POLICY, gates: testGates(), key: KEY }));
     const seeded: string[] = [];
-    for (let i = 0; i < 3; i++) seeded.push((await seedVersion(store, { model, audit, auditKey: KEY })).version);
+    for (let i = 0; i < 3; i++)
+      seeded.push((await seedVersion(store, { model, audit, auditKey: KEY })).version);
     const ops: string[][] = [];
     for (let i = 0; i < 20; i++) {
       const version = seeded[i % 3]!;
-      if (i % 10 < 4) ops.push(['promote', model, version, i % 2 ? 'challenger' : 'champion', i % 4 < 2 ? 'alice' : 'erin']);
+      if (i % 10 < 4)
+        ops.push([
+          'promote',
+          model,
+          version,
+          i % 2 ? 'challenger' : 'champion',
+          i % 4 < 2 ? 'alice' : 'erin',
+        ]);
       else if (i % 10 < 7) ops.push(['approve', model, version, 'champion', i % 2 ? 'bob' : 'carol']);
       else {
         const pkg = join(dir, uniq('pkg'));
@@ -412,8 +578,7 @@ describe.each(backends)('20 processes at once ($name store)', (backend) => {
         if (i % 2 === 0) setTimeout(() => child.kill('SIGKILL'), 1500 + Math.random() * 4000);
     }
     const results = await Promise.all(done);
-    if (!crash)
-      for (const r of results) expect(r.code, r.err).toBe(0);
+    if (!crash) for (const r of results) expect(r.code, r.err).toBe(0);
     const verified = await verifyAudit(audit, { key: KEY });
     expect(verified.ok, JSON.stringify(verified.firstBad)).toBe(true);
     const entries = (await readVerifiedAudit(audit, KEY)).filter((e) => e.model === model);
@@ -438,9 +603,14 @@ describe.each(backends)('20 processes at once ($name store)', (backend) => {
     });
     expect(after.promoted).toBe(true);
     expect(
-      await replayProblems(store, model, (await readVerifiedAudit(audit, KEY)).filter((e) => e.model === model), {
-        crashed: crash,
-      }),
+      await replayProblems(
+        store,
+        model,
+        (await readVerifiedAudit(audit, KEY)).filter((e) => e.model === model),
+        {
+          crashed: crash,
+        },
+      ),
     ).toEqual([]);
     await store.close();
   }

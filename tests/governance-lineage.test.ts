@@ -194,7 +194,9 @@ describe('the CLI verbs', () => {
     // Replacing a version's report is a policy decision: without a policy it fails closed …
     const closed = await cli(['card', version, '--eval', reportFile, '--out', join(dir, 'card'), '--json']);
     expect(closed.stderr).toMatch(/POLICY_NOT_FOUND/);
-    expect((await store.getModelVersion('lineage-demo', version)).tags['slipway.eval.verdict']).toBeUndefined();
+    expect(
+      (await store.getModelVersion('lineage-demo', version)).tags['slipway.eval.verdict'],
+    ).toBeUndefined();
     // … and with the `register` grant it is stored and audited with both digests.
     await writeFile(
       join(dir, 'slipway.policy.yaml'),

@@ -21,7 +21,12 @@ import {
 import { MlflowStore } from '@slipway/tracking';
 import { train } from '@slipway/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ciIdentity, PROMOTION_POLICY, seedVersion, testGates } from '../packages/governance/src/testing/scenario.js';
+import {
+  ciIdentity,
+  PROMOTION_POLICY,
+  seedVersion,
+  testGates,
+} from '../packages/governance/src/testing/scenario.js';
 import { type MlflowServer, startMlflow } from './support/mlflow.js';
 
 let server: MlflowServer;

@@ -231,12 +231,16 @@ describe('promotion security', () => {
     expect(shown.code).toBe(0);
     const entries = JSON.parse(shown.stdout).entries as { event: string; actor: string; outcome: string }[];
     expect(entries.length).toBeGreaterThanOrEqual(2);
-    expect(entries.every((e) => e.event === 'promote' && e.actor === 'mallory' && e.outcome === 'refused')).toBe(true);
+    expect(
+      entries.every((e) => e.event === 'promote' && e.actor === 'mallory' && e.outcome === 'refused'),
+    ).toBe(true);
     const table = await slipway(['audit', 'show', '--model', 'flight-delay', '--version', version], {});
     expect(table.stdout).toMatch(/^seq +time +kind +outcome +actor +model +details +signed/);
     expect(table.stdout).toMatch(/promote +allowed +alice +flight-delay v\d+ +champion: \(unset\) → v\d+/);
 
-    const { checkpoint } = JSON.parse((await slipway(['audit', 'verify', '--json'], {})).stdout) as { checkpoint: string };
+    const { checkpoint } = JSON.parse((await slipway(['audit', 'verify', '--json'], {})).stdout) as {
+      checkpoint: string;
+    };
     expect((await slipway(['audit', 'verify', '--expect-head', checkpoint], {})).code).toBe(0);
     // An insider drops the last entry: the chain left is valid, the checkpoint is not in it.
     const file = join(dir, '.slipway', 'logs', 'audit.log');

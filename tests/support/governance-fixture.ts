@@ -14,7 +14,11 @@ export async function fakePackage(dir: string, seed: string): Promise<string> {
     'weights.bin': `weights ${seed}`,
     'features.json': '{}',
     'signature.json': '{}',
-    'lineage.json': JSON.stringify({ actor: `trainer-${seed}`, endedAt: '2026-12-01T00:00:00.000Z', backend: 'cpu' }),
+    'lineage.json': JSON.stringify({
+      actor: `trainer-${seed}`,
+      endedAt: '2026-12-01T00:00:00.000Z',
+      backend: 'cpu',
+    }),
     'profile.json': '{}',
   };
   const files = modelPackageFiles('tfjs').map((path) => {
@@ -25,7 +29,14 @@ export async function fakePackage(dir: string, seed: string): Promise<string> {
   const hash = packageHash(files);
   await writeFile(
     join(dir, 'manifest.json'),
-    JSON.stringify({ schema: MODEL_PACKAGE_SCHEMA, name: 'flight-delay', task: 'binary', hash, files, createdAt: new Date().toISOString() }),
+    JSON.stringify({
+      schema: MODEL_PACKAGE_SCHEMA,
+      name: 'flight-delay',
+      task: 'binary',
+      hash,
+      files,
+      createdAt: new Date().toISOString(),
+    }),
   );
   return hash;
 }
@@ -71,13 +82,18 @@ export async function replayProblems(
       (e) => e.event === 'promote' && e.outcome === 'allowed' && e.model === model && e.data.alias === alias,
     );
     const last = moves.at(-1);
-    const unapplied = options.crashed && last && ((last.data.previousVersion as string | null) ?? null) === actual;
+    const unapplied =
+      options.crashed && last && ((last.data.previousVersion as string | null) ?? null) === actual;
     if (!unapplied) problems.push(`${alias}: registry says ${actual}, the audit log ${want}`);
   }
   for (const [alias, version] of Object.entries(registered.aliases)) {
     const entered = entries.some(
       (e) =>
-        e.event === 'promote' && e.outcome === 'allowed' && e.model === model && e.version === version && e.data.alias === alias,
+        e.event === 'promote' &&
+        e.outcome === 'allowed' &&
+        e.model === model &&
+        e.version === version &&
+        e.data.alias === alias,
     );
     if (!entered) problems.push(`${alias} → v${version} has no audit entry`);
   }
@@ -85,10 +101,13 @@ export async function replayProblems(
   for (const v of await store.searchModelVersions(model)) {
     if (confirmed.has(v.version)) continue;
     const hash = v.tags['slipway.package.hash'];
-    if (!options.crashed || !hash || !state.intents.has(hash)) problems.push(`v${v.version} has no register entry`);
+    if (!options.crashed || !hash || !state.intents.has(hash))
+      problems.push(`v${v.version} has no register entry`);
   }
   if (!options.crashed)
     for (const i of state.inconsistent)
-      problems.push(`entry ${i.seq} moved ${i.alias} from ${i.recorded}, but the chain had it at ${i.replayed}`);
+      problems.push(
+        `entry ${i.seq} moved ${i.alias} from ${i.recorded}, but the chain had it at ${i.replayed}`,
+      );
   return problems;
 }

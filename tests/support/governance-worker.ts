@@ -2,7 +2,7 @@
 //   node governance-worker.ts <store-uri> <setup.json> promote <model> <version> <alias> <actor>
 //   node governance-worker.ts <store-uri> <setup.json> approve <model> <version> <alias> <actor>
 //   node governance-worker.ts <store-uri> <setup.json> register <model> <package-dir> <report-file> <actor>
-// setup.json holds the policy text and the gate config; the audit key comes from SLIPWAY_AUDIT_KEY.
+// setup.json holds the policy text, the gate config and the audit key.
 // Runs the built packages. Prints one JSON line with the outcome.
 import { readFile } from 'node:fs/promises';
 import {
@@ -18,10 +18,14 @@ import {
 import { openStore } from '@slipway/tracking';
 
 const [uri, setupFile, op, model, a, b, c] = process.argv.slice(2) as string[];
-const setup = JSON.parse(await readFile(setupFile!, 'utf8')) as { policy: string; gates: GateConfig };
+const setup = JSON.parse(await readFile(setupFile!, 'utf8')) as {
+  policy: string;
+  gates: GateConfig;
+  key?: string;
+};
 const store = await openStore(uri!, { backoffMs: 100 });
 const policy = parsePolicy(setup.policy, 'slipway.policy.yaml');
-const key = process.env.SLIPWAY_AUDIT_KEY || null;
+const key = setup.key ?? null;
 const common = { store, policy, lookup: offlineLookup, audit: storeAuditSink(store), auditKey: key };
 const actor = (login: string): Identity => ({
   login,
@@ -34,14 +38,29 @@ const actor = (login: string): Identity => ({
 });
 try {
   if (op === 'promote') {
-    const r = await promote({ ...common, model: model!, version: a!, alias: b!, actor: actor(c!), gates: setup.gates });
-    process.stdout.write(`${JSON.stringify({ op, promoted: r.promoted, seq: r.audit.seq, rule: r.refusedBy?.rule ?? null })}\n`);
+    const r = await promote({
+      ...common,
+      model: model!,
+      version: a!,
+      alias: b!,
+      actor: actor(c!),
+      gates: setup.gates,
+    });
+    process.stdout.write(
+      `${JSON.stringify({ op, promoted: r.promoted, seq: r.audit.seq, rule: r.refusedBy?.rule ?? null })}\n`,
+    );
   } else if (op === 'approve') {
     const r = await approve({ ...common, model: model!, version: a!, alias: b!, actor: actor(c!) });
     process.stdout.write(`${JSON.stringify({ op, approved: r.approved, seq: r.audit.seq })}\n`);
   } else if (op === 'register') {
     const report = JSON.parse(await readFile(b!, 'utf8'));
-    const r = await registerVersion({ ...common, model: model!, packageDir: a!, evalReport: report, actor: actor(c!) });
+    const r = await registerVersion({
+      ...common,
+      model: model!,
+      packageDir: a!,
+      evalReport: report,
+      actor: actor(c!),
+    });
     process.stdout.write(`${JSON.stringify({ op, version: r.version, seq: r.audit.seq })}\n`);
   } else throw new Error(`unknown op ${op}`);
 } finally {

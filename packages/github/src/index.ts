@@ -77,8 +77,8 @@ export {
   upsertPullRequest,
 } from './pull-request.js';
 export {
-  type PushResult,
   AUDIT_HEAD_TRAILER,
+  type PushResult,
   pushStoreToBranch,
   readStoreCheckpoint,
   type StoreBranchOptions,

@@ -4,10 +4,10 @@ export {
   AUDIT_SCHEMA,
   type AuditEntry,
   type AuditEvent,
-  type AuditProblem,
-  type AuditRecord,
   type AuditHead,
   type AuditLayout,
+  type AuditProblem,
+  type AuditRecord,
   type AuditRecordSource,
   appendAudit,
   auditKeyFromEnv,
@@ -88,6 +88,7 @@ export {
   parsePolicy,
 } from './policy/load.js';
 export { loadPolicyFor, type PolicyLocation } from './policy/resolve.js';
+export { type GateConfig, type GateRecheck, loadGateConfigFor, recheckGates } from './promote/gates.js';
 export {
   type ApprovalRecord,
   type ApproveInput,
@@ -98,7 +99,6 @@ export {
   type PromoteResult,
   promote,
 } from './promote/promote.js';
-export { type GateConfig, type GateRecheck, loadGateConfigFor, recheckGates } from './promote/gates.js';
 export { type RegisterInput, type RegisterResult, registerVersion } from './register/register.js';
 export {
   type ReplaceReportInput,

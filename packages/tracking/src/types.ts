@@ -125,7 +125,12 @@ export interface Registry {
    * and nothing changes. Atomic in the local store (under the model's lock); against MLflow, which has no
    * conditional alias update, the alias is read just before the write (a window of one request).
    */
-  setAlias(name: string, alias: string, version: string, options?: { expected?: string | null }): Promise<void>;
+  setAlias(
+    name: string,
+    alias: string,
+    version: string,
+    options?: { expected?: string | null },
+  ): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
   /** The version an alias points at, or null when the alias is not set. */
   getVersionByAlias(name: string, alias: string): Promise<ModelVersion | null>;

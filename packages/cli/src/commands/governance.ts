@@ -11,19 +11,19 @@ import {
   cardForPackage,
   cardForVersion,
   createGitHubLookup,
+  filterAuditEntries,
   type GitHubLookup,
+  layoutSegments,
   lineageChain,
+  loadGateConfigFor,
   loadPolicyFor,
   offlineLookup,
-  promote,
-  filterAuditEntries,
-  layoutSegments,
-  loadGateConfigFor,
   parseAuditLines,
+  promote,
   recordModelCard,
   renderAuditTable,
-  replaceEvalReport,
   renderLineage,
+  replaceEvalReport,
   reproduce,
   resolveIdentity,
   startAuditSegment,
@@ -207,7 +207,10 @@ export const governanceCommands: Command[] = [
               throw new SlipwayError(
                 'EVAL_REPORT_REFUSED',
                 `replacing the eval report of ${model} v${version} was refused by ${replaced.refusedBy.rule}: ${replaced.refusedBy.reason} (audit #${replaced.audit?.seq})`,
-                { hint: 'only an actor the policy grants `register` for this model may replace its report', exitCode: 1 },
+                {
+                  hint: 'only an actor the policy grants `register` for this model may replace its report',
+                  exitCode: 1,
+                },
               );
             }
           }
@@ -364,7 +367,8 @@ export const governanceCommands: Command[] = [
       kind: {
         type: 'string',
         value: '<event[,event]>',
-        description: 'only these kinds: train, eval, register, approve, promote, rollout, rollback, drift, segment',
+        description:
+          'only these kinds: train, eval, register, approve, promote, rollout, rollback, drift, segment',
       },
       unkeyed: {
         type: 'boolean',
@@ -380,7 +384,10 @@ export const governanceCommands: Command[] = [
       const { entries, result } = await withStore(loaded, async (store) => {
         const sink = ctx.flags.unkeyed === true ? auditOf(store).unkeyed() : auditOf(store);
         const layout = layoutSegments(await sink.readSegments());
-        const result = verifyLayout(layout, { key: ctx.flags.unkeyed === true ? null : key, location: sink.location });
+        const result = verifyLayout(layout, {
+          key: ctx.flags.unkeyed === true ? null : key,
+          location: sink.location,
+        });
         const trusted = result.ok ? layout.lines : layout.lines.slice(0, result.firstBad!.line - 1);
         return { entries: parseAuditLines(trusted), result };
       });
@@ -388,15 +395,20 @@ export const governanceCommands: Command[] = [
         model: str(ctx.flags.model),
         version: str(ctx.flags.version),
         actor: str(ctx.flags.actor),
-        kind: str(ctx.flags.kind)?.split(',').map((k) => k.trim()) ?? null,
+        kind:
+          str(ctx.flags.kind)
+            ?.split(',')
+            .map((k) => k.trim()) ?? null,
       });
-      ctx.output({ ok: result.ok, checkpoint: result.checkpoint, firstBad: result.firstBad, entries: shown }, () =>
-        [
-          shown.length ? renderAuditTable(shown) : 'no entries match',
-          result.ok
-            ? `${shown.length} of ${result.entries} entries; head ${result.checkpoint}`
-            : `audit log BROKEN at line ${result.firstBad!.line}: ${result.firstBad!.reason} (entries after it are not shown)`,
-        ].join('\n'),
+      ctx.output(
+        { ok: result.ok, checkpoint: result.checkpoint, firstBad: result.firstBad, entries: shown },
+        () =>
+          [
+            shown.length ? renderAuditTable(shown) : 'no entries match',
+            result.ok
+              ? `${shown.length} of ${result.entries} entries; head ${result.checkpoint}`
+              : `audit log BROKEN at line ${result.firstBad!.line}: ${result.firstBad!.reason} (entries after it are not shown)`,
+          ].join('\n'),
       );
       return result.ok ? 0 : 1;
     },
@@ -413,7 +425,9 @@ export const governanceCommands: Command[] = [
       'The segment entry records the anchored head, what was cut off and why, and is signed with the audit key when one is set; on a signed chain the key is required. Entries before the first bad line are kept; nothing good can be cut.',
     async run(ctx) {
       if (typeof ctx.flags.reason !== 'string' || !ctx.flags.reason.trim())
-        throw new SlipwayError('USAGE', 'missing --reason <text>', { hint: 'e.g. --reason "junk line 1000 in MLflow"' });
+        throw new SlipwayError('USAGE', 'missing --reason <text>', {
+          hint: 'e.g. --reason "junk line 1000 in MLflow"',
+        });
       const loaded = await loadProject(ctx);
       const actor = await resolveIdentity({ cwd: loaded.root });
       const r = await withStore(loaded, (store) =>

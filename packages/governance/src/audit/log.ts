@@ -95,15 +95,20 @@ async function appendPoint(
   const layout = layoutSegments(segments);
   const gap = layout.problems.find((p) => p.segment === (segments.at(-1)?.index ?? 1));
   if (gap) {
-    throw new SlipwayError('AUDIT_CORRUPT', `${gap.location}: ${gap.reason}; refusing to extend a broken chain`, {
-      hint: 'run `slipway audit verify`; then `slipway audit segment --reason <why>` starts a new segment anchoring the last good entry',
-    });
+    throw new SlipwayError(
+      'AUDIT_CORRUPT',
+      `${gap.location}: ${gap.reason}; refusing to extend a broken chain`,
+      {
+        hint: 'run `slipway audit verify`; then `slipway audit segment --reason <why>` starts a new segment anchoring the last good entry',
+      },
+    );
   }
   const last = layout.lines.at(-1);
   const lastSeg = segments.at(-1);
   const segment = lastSeg?.index ?? 1;
   const position = (lastSeg?.lines.length ?? 0) + 1;
-  if (last === undefined) return { head: { seq: 0, hash: GENESIS_HASH, keyed: false }, segment, position, headEntry: null };
+  if (last === undefined)
+    return { head: { seq: 0, hash: GENESIS_HASH, keyed: false }, segment, position, headEntry: null };
   let parsed: Partial<AuditEntry>;
   try {
     parsed = JSON.parse(last) as Partial<AuditEntry>;
@@ -114,7 +119,11 @@ async function appendPoint(
       { hint: 'run `slipway audit verify` to find the first bad line' },
     );
   }
-  if (typeof parsed.hash !== 'string' || typeof parsed.seq !== 'number' || parsed.seq !== layout.lines.length) {
+  if (
+    typeof parsed.hash !== 'string' ||
+    typeof parsed.seq !== 'number' ||
+    parsed.seq !== layout.lines.length
+  ) {
     throw new SlipwayError(
       'AUDIT_CORRUPT',
       `${lastSeg!.location}:${lastSeg!.lines.length}: the last audit entry has no hash, or its seq is not its position`,
@@ -130,14 +139,22 @@ async function appendPoint(
 }
 
 /** A keyed chain stays keyed: refuses an unsigned entry after a signed head, and the reverse. */
-function checkKeying(sink: AuditSink, head: AuditHead, headEntry: Partial<AuditEntry> | null, options: AppendOptions): void {
+function checkKeying(
+  sink: AuditSink,
+  head: AuditHead,
+  headEntry: Partial<AuditEntry> | null,
+  options: AppendOptions,
+): void {
   const env = options.keyEnv ?? 'SLIPWAY_AUDIT_KEY';
   if (head.seq === 0) return;
   if (head.keyed && !options.key) {
     throw new SlipwayError(
       'AUDIT_KEY_REQUIRED',
       `${sink.location}: the audit chain is signed (entry ${head.seq} carries an HMAC) but $${env} is not set; an unsigned entry would break it`,
-      { hint: `run this where $${env} holds the audit key (the release job), or ask someone who holds it`, exitCode: 1 },
+      {
+        hint: `run this where $${env} holds the audit key (the release job), or ask someone who holds it`,
+        exitCode: 1,
+      },
     );
   }
   if (head.keyed && options.key && headEntry?.hmac !== hmacOf(options.key, head.hash)) {
@@ -170,7 +187,8 @@ export async function appendAudit(
       const point = await appendPoint(sink);
       if (options.keylessFallback && !options.key && point.head.keyed) {
         const side = sink.unkeyed();
-        if (side !== sink) return appendAudit(side, record, { ...options, locked: false, keylessFallback: false });
+        if (side !== sink)
+          return appendAudit(side, record, { ...options, locked: false, keylessFallback: false });
       }
       checkKeying(sink, point.head, point.headEntry, options);
       const r = typeof record === 'function' ? await record(point.head) : record;
@@ -216,7 +234,12 @@ function buildEntry(head: AuditHead, record: AuditRecord, options: AppendOptions
 export async function startAuditSegment(
   sink: AuditSink,
   input: { actor: string | null; reason: string; key?: string | null; keyEnv?: string; now?: () => Date },
-): Promise<{ entry: AuditEntry; segment: number; cut: AuditProblem | null; anchored: { seq: number; hash: string } }> {
+): Promise<{
+  entry: AuditEntry;
+  segment: number;
+  cut: AuditProblem | null;
+  anchored: { seq: number; hash: string };
+}> {
   if (!input.reason.trim())
     throw new SlipwayError('USAGE', 'a new audit segment needs a reason', { hint: 'pass --reason "<why>"' });
   return sink.exclusive(async () => {
@@ -225,7 +248,10 @@ export async function startAuditSegment(
     const layout = layoutSegments(segments);
     // An unsigned chain is checked as one (a key then starts signing it); a signed one with the key.
     const signed = parseAuditLines(layout.lines).some((e) => typeof e.hmac === 'string');
-    const result = verifyLayout(layout, { key: signed ? (input.key ?? null) : null, location: sink.location });
+    const result = verifyLayout(layout, {
+      key: signed ? (input.key ?? null) : null,
+      location: sink.location,
+    });
     const good = result.ok ? layout.lines.length : result.firstBad!.line - 1;
     const lastStart = layout.segmentStart.get(lastIndex) ?? 1;
     if (good + 1 < lastStart) {
@@ -238,10 +264,14 @@ export async function startAuditSegment(
     const goodLines = layout.lines.slice(0, good);
     const lastGood = goodLines.length ? (JSON.parse(goodLines.at(-1)!) as AuditEntry) : null;
     if (lastGood?.hmac && input.key && lastGood.hmac !== hmacOf(input.key, lastGood.hash)) {
-      throw new SlipwayError('AUDIT_KEY_MISMATCH', `${sink.location}: entry ${lastGood.seq} was not signed with this key`, {
-        hint: 'use the audit key the chain was signed with',
-        exitCode: 1,
-      });
+      throw new SlipwayError(
+        'AUDIT_KEY_MISMATCH',
+        `${sink.location}: entry ${lastGood.seq} was not signed with this key`,
+        {
+          hint: 'use the audit key the chain was signed with',
+          exitCode: 1,
+        },
+      );
     }
     if (lastGood?.hmac && !input.key) {
       throw new SlipwayError(
@@ -264,14 +294,21 @@ export async function startAuditSegment(
           segment,
           anchor: { seq: head.seq, hash: head.hash },
           reason: input.reason.slice(0, 1000),
-          cut: result.ok ? null : { line: result.firstBad!.line, reason: result.firstBad!.reason.slice(0, 500) },
+          cut: result.ok
+            ? null
+            : { line: result.firstBad!.line, reason: result.firstBad!.reason.slice(0, 500) },
           signed: Boolean(input.key),
         },
       },
       { key: input.key ?? null, ...(input.now ? { now: input.now } : {}) },
     );
     await sink.appendAt(segment, 1, JSON.stringify(entry));
-    return { entry, segment, cut: result.ok ? null : result.firstBad, anchored: { seq: head.seq, hash: head.hash } };
+    return {
+      entry,
+      segment,
+      cut: result.ok ? null : result.firstBad,
+      anchored: { seq: head.seq, hash: head.hash },
+    };
   });
 }
 
@@ -305,7 +342,8 @@ export function layoutSegments(segments: AuditSegment[]): AuditLayout {
     }
     const kept = seg.lines.filter((l) => l.position <= keep);
     const rest = seg.lines.filter((l) => l.position > keep);
-    if (rest.length) cut.push({ segment: seg.index, location: seg.location, positions: rest.map((l) => l.position) });
+    if (rest.length)
+      cut.push({ segment: seg.index, location: seg.location, positions: rest.map((l) => l.position) });
     let expected = 1;
     for (const l of kept) {
       if (l.position !== expected) {
@@ -435,7 +473,10 @@ export function verifyAuditLines(
     if (signedSeen && !signed)
       return fail(line, 'no HMAC after signed entries (written without the audit key, or stripped)');
     if (!signedSeen && signed && i > 0 && entry.event !== 'segment')
-      return fail(line, 'signed entry after unsigned ones without a `segment` entry starting the signed part');
+      return fail(
+        line,
+        'signed entry after unsigned ones without a `segment` entry starting the signed part',
+      );
     if (key) {
       // Unsigned entries may only precede the segment entry that starts the signed part.
       if (!signed && firstSigned === -1) return fail(line, 'no HMAC although an audit key is configured');
@@ -475,7 +516,10 @@ export function verifyLayout(
 ): VerifyResult {
   const gap = layout.problems[0];
   const upTo = gap ? layout.lines.slice(0, gap.line - 1) : layout.lines;
-  const result = verifyAuditLines(upTo, { ...options, expectHead: gap ? null : (options.expectHead ?? null) });
+  const result = verifyAuditLines(upTo, {
+    ...options,
+    expectHead: gap ? null : (options.expectHead ?? null),
+  });
   const extra = {
     segments: layout.segmentStart.size || 1,
     cut: layout.cut.map(({ location, positions }) => ({ location, positions })),

@@ -30,7 +30,8 @@ export function replayAudit(entries: AuditEntry[]): ReplayedState {
   for (const e of entries) {
     if (!e.model) continue;
     if (e.event === 'register') {
-      if (e.data.phase === 'intent' && typeof e.data.packageHash === 'string') intents.add(e.data.packageHash);
+      if (e.data.phase === 'intent' && typeof e.data.packageHash === 'string')
+        intents.add(e.data.packageHash);
       if ((e.outcome === 'ok' || e.outcome === 'allowed') && e.version) {
         if (!versions.has(e.model)) versions.set(e.model, new Set());
         versions.get(e.model)!.add(e.version);

@@ -26,11 +26,20 @@ function summary(e: AuditEntry): string {
   const s = (v: unknown) => (v === null || v === undefined ? '' : String(v));
   const parts: string[] = [];
   if (e.event === 'promote')
-    parts.push(`${s(d.alias)}: ${d.previousVersion ? `v${s(d.previousVersion)}` : '(unset)'} → v${s(e.version)}`);
+    parts.push(
+      `${s(d.alias)}: ${d.previousVersion ? `v${s(d.previousVersion)}` : '(unset)'} → v${s(e.version)}`,
+    );
   if (e.event === 'approve') parts.push(s(d.action));
-  if (e.event === 'register') parts.push(d.phase === 'intent' ? `intent pkg ${s(d.packageHash).slice(0, 12)}` : `pkg ${s(d.packageHash).slice(0, 12)}`);
-  if (e.event === 'eval' && d.change) parts.push(`report ${s(d.oldSha256).slice(0, 12) || '(none)'} → ${s(d.newSha256).slice(0, 12)}`);
-  if (e.event === 'segment') parts.push(`segment ${s(d.segment)} anchors ${s((d.anchor as { seq?: number })?.seq)}`);
+  if (e.event === 'register')
+    parts.push(
+      d.phase === 'intent'
+        ? `intent pkg ${s(d.packageHash).slice(0, 12)}`
+        : `pkg ${s(d.packageHash).slice(0, 12)}`,
+    );
+  if (e.event === 'eval' && d.change)
+    parts.push(`report ${s(d.oldSha256).slice(0, 12) || '(none)'} → ${s(d.newSha256).slice(0, 12)}`);
+  if (e.event === 'segment')
+    parts.push(`segment ${s(d.segment)} anchors ${s((d.anchor as { seq?: number })?.seq)}`);
   if (d.rule && e.outcome !== 'allowed' && e.outcome !== 'ok') parts.push(`by ${s(d.rule)}`);
   if (d.type) parts.push(s(d.type));
   return parts.filter(Boolean).join('; ');

@@ -167,7 +167,8 @@ export function fileAuditSink(path: string): AuditSink {
     },
     async exclusive(fn) {
       await mkdir(dirname(path), { recursive: true });
-      return withDirectoryLock(dirname(path), fn, { name: '.audit.lock' });
+      // One lock per log file: the unkeyed side log is written while the main one's lock is held.
+      return withDirectoryLock(dirname(path), fn, { name: lockName });
     },
     unkeyed: () => fileAuditSink(path.replace(/(\.[A-Za-z0-9]+)?$/, '.unkeyed$1')),
   };

@@ -36,21 +36,32 @@ export async function loadGateConfigFor(
   try {
     top = (await exec('git', ['rev-parse', '--show-toplevel'], { cwd: dir })).stdout.trim();
   } catch {
-    throw new SlipwayError('CONFIG_NOT_FOUND', `${dir}: not a git checkout, so the gates cannot be read from ${ref}`, {
-      hint: 'check out the repository (actions/checkout with fetch-depth: 0)',
-    });
+    throw new SlipwayError(
+      'CONFIG_NOT_FOUND',
+      `${dir}: not a git checkout, so the gates cannot be read from ${ref}`,
+      {
+        hint: 'check out the repository (actions/checkout with fetch-depth: 0)',
+      },
+    );
   }
   const path = relative(top, where.configFile).split(sep).join('/');
   let text: string;
   try {
     text = (await exec('git', ['show', `${ref}:${path}`], { cwd: top, maxBuffer: 16 << 20 })).stdout;
   } catch {
-    throw new SlipwayError('CONFIG_NOT_FOUND', `${ref}:${path}: the config does not exist on the protected ref`, {
-      hint: 'commit slipway.config.ts to the default branch first; gates are judged by its thresholds',
-    });
+    throw new SlipwayError(
+      'CONFIG_NOT_FOUND',
+      `${ref}:${path}: the config does not exist on the protected ref`,
+      {
+        hint: 'commit slipway.config.ts to the default branch first; gates are judged by its thresholds',
+      },
+    );
   }
   // Loaded beside the real one so that its imports resolve the same way; removed right after.
-  const temp = join(dir, `.slipway-protected-${randomBytes(6).toString('hex')}${path.slice(path.lastIndexOf('.'))}`);
+  const temp = join(
+    dir,
+    `.slipway-protected-${randomBytes(6).toString('hex')}${path.slice(path.lastIndexOf('.'))}`,
+  );
   await writeFile(temp, text);
   try {
     const loaded = await loadConfig({ file: temp });
@@ -84,7 +95,10 @@ export function recheckGates(report: EvalReport, gates: GateConfig): GateRecheck
     };
   }
   const claimed = new Map((report.gates ?? []).map((g) => [`${g.metric}\u0000${g.rule}`, g.passed]));
-  const disagree = again.gates.filter((g) => claimed.has(`${g.metric}\u0000${g.rule}`) && claimed.get(`${g.metric}\u0000${g.rule}`) !== g.passed);
+  const disagree = again.gates.filter(
+    (g) =>
+      claimed.has(`${g.metric}\u0000${g.rule}`) && claimed.get(`${g.metric}\u0000${g.rule}`) !== g.passed,
+  );
   if (report.verdict !== 'pass' || disagree.length > 0) {
     return {
       passed: false,

@@ -252,7 +252,9 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
     data: {
       alias,
       previousVersion,
-      ...(refusedBy ? { rule: refusedBy.rule, reason: refusedBy.reason.slice(0, 1500) } : { grant: decision.rule }),
+      ...(refusedBy
+        ? { rule: refusedBy.rule, reason: refusedBy.reason.slice(0, 1500) }
+        : { grant: decision.rule }),
       approvals: counted.map((c) => c.actor),
       identitySource: actor.source,
       policy: { source: input.policy.source, sha256: input.policy.sha256 },
@@ -311,7 +313,12 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
             actor: actor.login,
             model,
             version,
-            data: { alias, previousVersion: prev, intent: entry.seq, error: String((err as Error).message).slice(0, 1000) },
+            data: {
+              alias,
+              previousVersion: prev,
+              intent: entry.seq,
+              error: String((err as Error).message).slice(0, 1000),
+            },
           },
           { ...auditOptions, locked: true },
         ).catch(() => null);
@@ -362,7 +369,12 @@ async function settleRace(input: PromoteInput, seq: number, _prev: string | null
 }
 
 async function evalReportCheck(input: PromoteInput, v: ModelVersion, entries: AuditEntry[]): Promise<Check> {
-  const fail = (rule: string, reason: string): Check => ({ name: 'eval-report', passed: false, rule, reason });
+  const fail = (rule: string, reason: string): Check => ({
+    name: 'eval-report',
+    passed: false,
+    rule,
+    reason,
+  });
   const report = await readEvalReport(input.store, v);
   if (!report.ok) return fail('eval-report', report.reason);
   const r = report.value;

@@ -129,7 +129,10 @@ export async function registerVersion(input: RegisterInput): Promise<RegisterRes
   const lineage = JSON.parse(await readFile(join(input.packageDir, 'lineage.json'), 'utf8')) as Lineage;
   await store.ensureRegisteredModel(model, { description: `registered by Slipway from ${input.packageDir}` });
   const evalSha256 = input.evalReport ? evalReportDigest(input.evalReport) : null;
-  const auditOptions = { key: input.auditKey ?? null, ...(input.auditKeyEnv ? { keyEnv: input.auditKeyEnv } : {}) };
+  const auditOptions = {
+    key: input.auditKey ?? null,
+    ...(input.auditKeyEnv ? { keyEnv: input.auditKeyEnv } : {}),
+  };
   // Intent before effect, under the audit lock: the entry naming the package (and the report digest) is
   // written before the version exists; a confirmation names the version number once it does.
   const done = await input.audit.exclusive(async () => {

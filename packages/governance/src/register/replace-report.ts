@@ -61,7 +61,10 @@ export async function replaceEvalReport(input: ReplaceReportInput): Promise<Repl
     model,
     lookup: input.lookup,
   });
-  const options = { key: input.auditKey ?? null, ...(input.auditKeyEnv ? { keyEnv: input.auditKeyEnv } : {}) };
+  const options = {
+    key: input.auditKey ?? null,
+    ...(input.auditKeyEnv ? { keyEnv: input.auditKeyEnv } : {}),
+  };
   return input.audit.exclusive(async () => {
     const entry = await appendAudit(
       input.audit,

@@ -64,8 +64,14 @@ function evalReportText(report: EvalReport): string {
 }
 
 /** HMAC under the audit key binding a report digest to one model version. */
-export function evalReportMac(key: string, v: Pick<ModelVersion, 'name' | 'version'>, sha256: string): string {
-  return createHmac('sha256', key).update(`slipway.eval-report\n${v.name}\n${v.version}\n${sha256}`).digest('hex');
+export function evalReportMac(
+  key: string,
+  v: Pick<ModelVersion, 'name' | 'version'>,
+  sha256: string,
+): string {
+  return createHmac('sha256', key)
+    .update(`slipway.eval-report\n${v.name}\n${v.version}\n${sha256}`)
+    .digest('hex');
 }
 
 /**
@@ -89,7 +95,12 @@ export async function recordEvalReport(
   await store.setModelVersionTag(v.name, v.version, VERSION_TAGS.evalVerdict, report.verdict);
   await store.setModelVersionTag(v.name, v.version, VERSION_TAGS.evalSha256, sha256);
   if (options.key)
-    await store.setModelVersionTag(v.name, v.version, VERSION_TAGS.evalMac, evalReportMac(options.key, v, sha256));
+    await store.setModelVersionTag(
+      v.name,
+      v.version,
+      VERSION_TAGS.evalMac,
+      evalReportMac(options.key, v, sha256),
+    );
   return { sha256 };
 }
 
