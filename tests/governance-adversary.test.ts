@@ -522,7 +522,6 @@ const WORKER = join(REPO, 'tests', 'support', 'governance-worker.ts');
 function spawnWorker(uri: string, setup: string, args: string[]): ChildProcess {
   return spawn(process.execPath, [WORKER, uri, setup, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLIPWAY_AUDIT_KEY: KEY },
   });
 }
 
