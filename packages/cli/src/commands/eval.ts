@@ -1,6 +1,7 @@
 import { join, relative, resolve } from 'node:path';
 import { ExitCode, loadConfig, SlipwayError } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
+import { evalReportDigest } from '@slipway/governance';
 import type { Command } from '../command.js';
 import { auditStage, modelName, resolveModel } from '../project.js';
 
@@ -114,6 +115,8 @@ export const evalCommands: Command[] = [
           version: candidate.version,
           data: {
             packageHash: report.candidate.packageHash,
+            // The digest `register` records: ties the stored report to this evaluation's entry.
+            reportSha256: evalReportDigest(report),
             verdict: report.verdict,
             baseline: report.baseline?.version ?? null,
             failedGates: report.gates.filter((g) => !g.passed).map((g) => `${g.metric} ${g.rule}`),
