@@ -319,7 +319,15 @@ describe.each(backends)('issue 18 reproductions ($name store)', (backend) => {
     );
     expect(results.every((r) => r.promoted)).toBe(true);
     expect(new Set(results.map((r) => r.audit.seq)).size).toBe(10);
-    expect(await verifyAudit(audit, { key: KEY })).toMatchObject({ ok: true, entries: 13 });
+    // Against MLflow a mover that lost the alias compare-and-set records `failed` and moves again.
+    const verified = await verifyAudit(audit, { key: KEY });
+    expect(verified.ok).toBe(true);
+    const promotes = (await readVerifiedAudit(audit, KEY)).filter((e) => e.event === 'promote');
+    expect(
+      promotes.filter((e) => e.outcome === 'allowed').length -
+        promotes.filter((e) => e.outcome === 'failed').length,
+    ).toBe(10);
+    if (backend.name === 'local') expect(verified.entries).toBe(13);
     expect(await replayProblems(store, model, await readVerifiedAudit(audit, KEY))).toEqual([]);
     await Promise.all(writers.map((w) => w.store.close()));
   }, 180_000);

@@ -290,21 +290,24 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
   // lock as the move; the move is a compare-and-set on the version the entry names as previous. A failed
   // append moves nothing.
   const moved = await input.audit.exclusive(async () => {
-    let previousVersion: string | null = null;
-    const entry = await appendAudit(
-      input.audit,
-      async () => {
-        previousVersion = (await store.getVersionByAlias(model, alias))?.version ?? null;
-        return entryFor(previousVersion);
-      },
-      { ...auditOptions, locked: true },
-    );
-    const prev = previousVersion as string | null;
-    if (prev !== version) {
+    for (let attempt = 1; ; attempt++) {
+      let previousVersion: string | null = null;
+      const entry = await appendAudit(
+        input.audit,
+        async () => {
+          previousVersion = (await store.getVersionByAlias(model, alias))?.version ?? null;
+          return entryFor(previousVersion);
+        },
+        { ...auditOptions, locked: true },
+      );
+      const prev = previousVersion as string | null;
+      if (prev === version) return { entry, previousVersion: prev };
       try {
         await store.setAlias(model, alias, version, { expected: prev });
-        await settleRace(input, entry.seq, prev);
+        await settleRace(input, entry.seq);
+        return { entry, previousVersion: prev };
       } catch (err) {
+        // The intent stays in the chain; this entry says it took no effect.
         await appendAudit(
           input.audit,
           {
@@ -322,10 +325,12 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
           },
           { ...auditOptions, locked: true },
         ).catch(() => null);
-        throw err;
+        // Another mover got there between our read and our write (MLflow): read again and retry.
+        const moved = (err as { code?: string }).code === 'TRACKING_ALIAS_MOVED';
+        if (!moved || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
       }
     }
-    return { entry, previousVersion: prev };
   });
 
   return {
@@ -348,7 +353,7 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
  * Then the one whose entry comes later in the log must be the one whose move lands last: after moving,
  * a mover whose alias was overwritten by an earlier entry's mover writes its version again.
  */
-async function settleRace(input: PromoteInput, seq: number, _prev: string | null): Promise<void> {
+async function settleRace(input: PromoteInput, seq: number): Promise<void> {
   if ((input.store as { kind?: string }).kind !== 'mlflow') return;
   const { store, model, alias, version } = input;
   for (let i = 0; i < 3; i++) {
