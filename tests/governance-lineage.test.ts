@@ -191,6 +191,17 @@ describe('the CLI verbs', () => {
     const reportFile = join(dir, 'report.json');
     const run = await store.getRun((await store.getModelVersion('lineage-demo', version)).runId!);
     await writeFile(reportFile, JSON.stringify(evalReport('pass', run.tags[VERSION_TAGS.packageHash])));
+    // Replacing a version's report is a policy decision: without a policy it fails closed …
+    const closed = await cli(['card', version, '--eval', reportFile, '--out', join(dir, 'card'), '--json']);
+    expect(closed.stderr).toMatch(/POLICY_NOT_FOUND/);
+    expect(
+      (await store.getModelVersion('lineage-demo', version)).tags['slipway.eval.verdict'],
+    ).toBeUndefined();
+    // … and with the `register` grant it is stored and audited with both digests.
+    await writeFile(
+      join(dir, 'slipway.policy.yaml'),
+      'version: 1\nroles:\n  local: { members: ["@local"] }\ngrants:\n  - role: local\n    actions: [register]\n',
+    );
     const card = await cli(['card', version, '--eval', reportFile, '--out', join(dir, 'card'), '--json']);
     expect(card.stderr).toBe('');
     expect(card.code).toBe(0);

@@ -21,7 +21,12 @@ import {
 import { MlflowStore } from '@slipway/tracking';
 import { train } from '@slipway/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ciIdentity, PROMOTION_POLICY, seedVersion } from '../packages/governance/src/testing/scenario.js';
+import {
+  ciIdentity,
+  PROMOTION_POLICY,
+  seedVersion,
+  testGates,
+} from '../packages/governance/src/testing/scenario.js';
 import { type MlflowServer, startMlflow } from './support/mlflow.js';
 
 let server: MlflowServer;
@@ -59,8 +64,9 @@ describe('governance on MLflow', () => {
       lookup: offlineLookup,
       audit,
       auditKey: KEY,
+      gates: testGates(),
     };
-    const v1 = await seedVersion(store);
+    const v1 = await seedVersion(store, { audit, auditKey: KEY });
     expect((await readModelCard(store, v1)).ok).toBe(true);
 
     const refused = await promote({ ...base, version: v1.version, actor: ciIdentity('alice') });
@@ -73,20 +79,21 @@ describe('governance on MLflow', () => {
     expect(ok).toMatchObject({ promoted: true, previousVersion: null });
     expect(await aliasFromServer('flight-delay', 'champion')).toBe(v1.version);
 
-    const failing = await seedVersion(store, { verdict: 'fail' });
+    const failing = await seedVersion(store, { verdict: 'fail', audit, auditKey: KEY });
     await approve({ ...base, version: failing.version, actor: ciIdentity('carol') });
     const gate = await promote({ ...base, version: failing.version, actor: ciIdentity('alice') });
     expect(gate.refusedBy?.rule).toBe('gates');
     expect(await aliasFromServer('flight-delay', 'champion')).toBe(v1.version);
 
-    const v3 = await seedVersion(store);
+    const v3 = await seedVersion(store, { audit, auditKey: KEY });
     await approve({ ...base, version: v3.version, actor: ciIdentity('carol') });
     const moved = await promote({ ...base, version: v3.version, actor: ciIdentity('erin') });
     expect(moved).toMatchObject({ promoted: true, previousVersion: v1.version });
     expect(await aliasFromServer('flight-delay', 'champion')).toBe(v3.version);
 
     const verified = await verifyAudit(audit, { key: KEY });
-    expect(verified).toMatchObject({ ok: true, entries: 8, hmacVerified: true });
+    // 3 register entries (one per seeded version) + 5 approvals and promotions … + 3 more.
+    expect(verified).toMatchObject({ ok: true, entries: 11, hmacVerified: true });
     expect((await verifyAudit(audit, { key: 'another key' })).firstBad?.line).toBe(1);
   });
 

@@ -2,7 +2,7 @@
 // real local store: the policy comes from the base branch, forks cannot promote, an actor input is
 // ignored, and a malformed policy fails closed naming file, line and field.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '@slipway/cli';
@@ -222,6 +222,34 @@ describe('promotion security', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ promoted: true, previousVersion: null, actor: 'alice' });
     expect(await champion()).toBe(version);
     const verify = await slipway(['audit', 'verify', '--json'], {});
-    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, entries: 5 });
+    // The seeded version's register entry (binding its eval report) and the five promotion attempts.
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it('audit show filters the log as a table or JSON; verify --expect-head catches a cut log', async () => {
+    const shown = await slipway(['audit', 'show', '--kind', 'promote', '--actor', 'mallory', '--json'], {});
+    expect(shown.code).toBe(0);
+    const entries = JSON.parse(shown.stdout).entries as { event: string; actor: string; outcome: string }[];
+    expect(entries.length).toBeGreaterThanOrEqual(2);
+    expect(
+      entries.every((e) => e.event === 'promote' && e.actor === 'mallory' && e.outcome === 'refused'),
+    ).toBe(true);
+    const table = await slipway(['audit', 'show', '--model', 'flight-delay', '--version', version], {});
+    expect(table.stdout).toMatch(/^seq +time +kind +outcome +actor +model +details +signed/);
+    expect(table.stdout).toMatch(/promote +allowed +alice +flight-delay v\d+ +champion: \(unset\) → v\d+/);
+
+    const { checkpoint } = JSON.parse((await slipway(['audit', 'verify', '--json'], {})).stdout) as {
+      checkpoint: string;
+    };
+    expect((await slipway(['audit', 'verify', '--expect-head', checkpoint], {})).code).toBe(0);
+    // An insider drops the last entry: the chain left is valid, the checkpoint is not in it.
+    const file = join(dir, '.slipway', 'logs', 'audit.log');
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    await writeFile(file, `${lines.slice(0, -1).join('\n')}\n`);
+    expect((await slipway(['audit', 'verify'], {})).code).toBe(0);
+    const cut = await slipway(['audit', 'verify', '--expect-head', checkpoint], {});
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toMatch(/removed from the end or rewritten/);
+    await writeFile(file, `${lines.join('\n')}\n`);
   });
 });

@@ -10,6 +10,7 @@ import * as core from '@actions/core';
 import { fsError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import {
+  AUDIT_HEAD_TRAILER,
   appendJobSummary,
   createDeployment,
   type Deployment,
@@ -18,6 +19,7 @@ import {
   loadActionProject,
   pushStoreToBranch,
   readActionContext,
+  readStoreCheckpoint,
   setDeploymentStatus,
 } from '@slipway/github';
 import {
@@ -25,6 +27,7 @@ import {
   buildModelCard,
   createGitHubLookup,
   type Identity,
+  loadGateConfigFor,
   promote,
   readPackageFacts,
   recordModelCard,
@@ -32,6 +35,7 @@ import {
   resolveTrustedInputs,
   storeAuditSink,
   trustedPolicy,
+  verifyAudit,
   writeModelCard,
 } from '@slipway/governance';
 import { openStore } from '@slipway/tracking';
@@ -74,9 +78,25 @@ async function run(): Promise<void> {
     policyPath: core.getInput('policy') || null,
   });
   const lookup = createGitHubLookup({ apiUrl: process.env.GITHUB_API_URL, token });
+  const gates = await loadGateConfigFor(actor, { configFile: loaded.file, config: loaded.config });
   const audit = storeAuditSink(store);
-  const auditKey = auditKeyFromEnv(loaded.config.governance.auditKeyEnv);
-  core.info(`actor: ${actor.login} (${actor.source}); policy: ${policy.source}`);
+  const auditKeyEnv = loaded.config.governance.auditKeyEnv;
+  const auditKey = auditKeyFromEnv(auditKeyEnv);
+  core.info(`actor: ${actor.login} (${actor.source}); policy: ${policy.source}; gates: ${gates.source}`);
+
+  // The checkpoint the store branch recorded last time (or an input) must still be in the chain: a log
+  // cut short or rewritten since is refused before anything is appended to it.
+  const expectHead =
+    core.getInput('expect-audit-head') ||
+    (tracking.onBranch ? await readStoreCheckpoint({ cwd: loaded.root, branch }) : null);
+  if (expectHead) {
+    const check = await verifyAudit(audit, { key: auditKey, expectHead });
+    if (!check.ok)
+      throw new Error(
+        `the audit log does not hold its last checkpoint ${expectHead}: line ${check.firstBad?.line}: ${check.firstBad?.reason}`,
+      );
+    core.info(`audit log holds the checkpoint ${expectHead}`);
+  }
 
   // The promotion shows up in the repository's environments: in_progress now, success or failure after.
   const environment = core.getInput('deployment-environment');
@@ -122,6 +142,7 @@ async function run(): Promise<void> {
     lookup,
     audit,
     auditKey,
+    auditKeyEnv,
     evalReport,
   });
   let promoted = false;
@@ -160,6 +181,8 @@ async function run(): Promise<void> {
       lookup,
       audit,
       auditKey,
+      auditKeyEnv,
+      gates,
     });
     promoted = result.promoted;
     core.setOutput('version', reg.version);
@@ -183,13 +206,18 @@ async function run(): Promise<void> {
       core.setFailed(`promotion refused by ${result.refusedBy?.rule}: ${result.refusedBy?.reason}`);
   }
   core.setOutput('promoted', String(promoted));
+  // The head after this run, recorded outside the log: an output, the deployment status, the job
+  // summary and the store commit's trailer.
+  const head = (await verifyAudit(audit, { key: auditKey })).checkpoint;
+  core.setOutput('audit-head', head);
+  lines.push('', `Audit log head: \`${head}\``);
   if (client && deployment) {
     await setDeploymentStatus(client, {
       owner: context.owner,
       repo: context.repo,
       deploymentId: deployment.id,
       state: promoted ? 'success' : 'failure',
-      description: promoted ? `${model} is ${alias}` : `promotion to ${alias} refused`,
+      description: `${promoted ? `${model} is ${alias}` : `promotion to ${alias} refused`}; audit head ${head.slice(0, head.indexOf(':') + 13)}`,
       logUrl: context.runUrl,
     });
     pending.abandonDeployment = null;
@@ -202,7 +230,7 @@ async function run(): Promise<void> {
       storeDir: tracking.storeDir,
       branch,
       token,
-      message: `slipway: ${promoted ? 'promote' : 'refused promotion of'} ${model} to ${alias}`,
+      message: `slipway: ${promoted ? 'promote' : 'refused promotion of'} ${model} to ${alias}\n\n${AUDIT_HEAD_TRAILER}: ${head}`,
     });
     core.info(`store pushed to ${branch}: ${pushed.commit?.slice(0, 12)} (${pushed.attempts} attempt(s))`);
   }

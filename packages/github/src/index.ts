@@ -78,8 +78,10 @@ export {
   upsertPullRequest,
 } from './pull-request.js';
 export {
+  AUDIT_HEAD_TRAILER,
   type PushResult,
   pushStoreToBranch,
+  readStoreCheckpoint,
   type StoreBranchOptions,
   type SyncResult,
   syncStoreFromBranch,

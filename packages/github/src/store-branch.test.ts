@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gitAuthEnv } from './git.js';
-import { pushStoreToBranch, syncStoreFromBranch } from './store-branch.js';
+import {
+  AUDIT_HEAD_TRAILER,
+  pushStoreToBranch,
+  readStoreCheckpoint,
+  syncStoreFromBranch,
+} from './store-branch.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
@@ -67,6 +72,23 @@ describe('store branch', () => {
     // Nothing new: no empty commit.
     const again = await pushStoreToBranch({ cwd: b, storeDir: '.slipway' });
     expect(again.commit).toBe(pushed.commit);
+  });
+
+  it("the store commit's audit-head trailer is what the next run reads back as its checkpoint", async () => {
+    const a = await clone('a');
+    await syncStoreFromBranch({ cwd: a, storeDir: '.slipway' });
+    expect(await readStoreCheckpoint({ cwd: a })).toBeNull();
+    await mkdir(join(a, '.slipway/logs'), { recursive: true });
+    await writeFile(join(a, '.slipway/logs/audit.log'), '{}\n');
+    const head = `7:${'a'.repeat(64)}`;
+    await pushStoreToBranch({
+      cwd: a,
+      storeDir: '.slipway',
+      message: `slipway: promote\n\n${AUDIT_HEAD_TRAILER}: ${head}`,
+    });
+    const b = await clone('b');
+    await syncStoreFromBranch({ cwd: b, storeDir: '.slipway' });
+    expect(await readStoreCheckpoint({ cwd: b })).toBe(head);
   });
 
   it('two clones racing both land: the loser replays its changes on the winner', async () => {

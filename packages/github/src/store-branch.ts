@@ -73,6 +73,23 @@ async function fetchTip(git: Git, remote: string, branch: string): Promise<strin
   return (await git(['rev-parse', ref])).stdout.trim();
 }
 
+/** The trailer of a store commit naming the audit chain's head when it was pushed. */
+export const AUDIT_HEAD_TRAILER = 'Slipway-Audit-Head';
+
+/**
+ * The audit checkpoint (`<seq>:<hash>`) the store branch's last synced commit recorded, or null. Every
+ * later state of the log must still contain that entry (`slipway audit verify --expect-head`): a store
+ * pushed with its log cut short or rewritten fails the check, whoever holds write access to the branch.
+ */
+export async function readStoreCheckpoint(o: { cwd: string; branch?: string }): Promise<string | null> {
+  const branch = validBranch(o.branch ?? 'slipway-store');
+  const git = gitRunner(o.cwd, {});
+  const res = await git(['log', '-1', '--format=%B', `refs/slipway/store/${branch}`], { allowFail: true });
+  if (res.code !== 0) return null;
+  const m = new RegExp(`^${AUDIT_HEAD_TRAILER}: (\\d+:[0-9a-f]{64})$`, 'm').exec(res.stdout);
+  return m ? m[1]! : null;
+}
+
 /** Writes the branch's tree into the store directory (files already there and not on the branch stay). */
 export async function syncStoreFromBranch(o: StoreBranchOptions): Promise<SyncResult> {
   const branch = validBranch(o.branch ?? 'slipway-store');

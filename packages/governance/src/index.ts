@@ -4,23 +4,36 @@ export {
   AUDIT_SCHEMA,
   type AuditEntry,
   type AuditEvent,
+  type AuditHead,
+  type AuditLayout,
   type AuditProblem,
   type AuditRecord,
+  type AuditRecordSource,
   appendAudit,
   auditKeyFromEnv,
   GENESIS_HASH,
+  layoutSegments,
   parseAuditLines,
+  parseCheckpoint,
   readVerifiedAudit,
+  startAuditSegment,
   type VerifyResult,
   verifyAudit,
   verifyAuditLines,
+  verifyLayout,
 } from './audit/log.js';
+export { type ReplayedState, replayAudit } from './audit/replay.js';
+export { type AuditFilter, filterAuditEntries, renderAuditTable } from './audit/show.js';
 export {
   AUDIT_LOG_NAME,
+  type AuditLine,
+  type AuditSegment,
   type AuditSink,
+  chainLines,
   fileAuditSink,
   type LogStore,
   storeAuditSink,
+  UNKEYED_LOG_NAME,
 } from './audit/sink.js';
 export {
   buildModelCard,
@@ -75,6 +88,7 @@ export {
   parsePolicy,
 } from './policy/load.js';
 export { loadPolicyFor, type PolicyLocation } from './policy/resolve.js';
+export { type GateConfig, type GateRecheck, loadGateConfigFor, recheckGates } from './promote/gates.js';
 export {
   DEFAULT_POLICY_PATH,
   resolveTrustedInputs,
@@ -94,9 +108,17 @@ export {
 } from './promote/promote.js';
 export { type RegisterInput, type RegisterResult, registerVersion } from './register/register.js';
 export {
+  type ReplaceReportInput,
+  type ReplaceReportResult,
+  replaceEvalReport,
+} from './register/replace-report.js';
+export { boundEvalDigest } from './version/eval-binding.js';
+export {
   CARD_ARTIFACT_DIR,
   cachedVersionPackage,
   EVAL_REPORT_ARTIFACT,
+  evalReportDigest,
+  evalReportMac,
   fetchVersionPackage,
   type GovernanceStore,
   type PackageFacts,

@@ -13,7 +13,11 @@ interface AuditRecordLike {
 
 /** The governance functions used here (structural, so serving type-checks against any governance build). */
 interface Governance {
-  appendAudit(sink: unknown, record: AuditRecordLike, options: { key?: string | null }): Promise<unknown>;
+  appendAudit(
+    sink: unknown,
+    record: AuditRecordLike,
+    options: { key?: string | null; keylessFallback?: boolean },
+  ): Promise<unknown>;
   fileAuditSink(path: string): unknown;
   storeAuditSink(store: unknown, name?: string): unknown;
 }
@@ -46,13 +50,19 @@ export function auditRecord(e: RolloutEvent, fallbackActor: string | null = null
   };
 }
 
-/** An `onEvent` callback appending each event to the audit log held by `sink` (a governance AuditSink). */
+/**
+ * An `onEvent` callback appending each event to the audit log held by `sink` (a governance AuditSink).
+ * A server without the audit key never breaks a signed chain: its events go to the unkeyed log instead.
+ */
 export async function auditEvents(
   sink: unknown,
   options: { key?: string | null; actor?: string } = {},
 ): Promise<(e: RolloutEvent) => Promise<void>> {
   const g = await governance();
   return async (e) => {
-    await g.appendAudit(sink, auditRecord(e, options.actor ?? null), { key: options.key ?? null });
+    await g.appendAudit(sink, auditRecord(e, options.actor ?? null), {
+      key: options.key ?? null,
+      keylessFallback: true,
+    });
   };
 }

@@ -119,7 +119,18 @@ export interface Registry {
   getModelVersion(name: string, version: string): Promise<ModelVersion>;
   searchModelVersions(name: string): Promise<ModelVersion[]>;
   setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
-  setAlias(name: string, alias: string, version: string): Promise<void>;
+  /**
+   * Points `alias` at `version`. With `expected` (a version, or null for "unset") the move is a
+   * compare-and-set: when the alias does not point there any more it fails with `TRACKING_ALIAS_MOVED`
+   * and nothing changes. Atomic in the local store (under the model's lock); against MLflow, which has no
+   * conditional alias update, the alias is read just before the write (a window of one request).
+   */
+  setAlias(
+    name: string,
+    alias: string,
+    version: string,
+    options?: { expected?: string | null },
+  ): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
   /** The version an alias points at, or null when the alias is not set. */
   getVersionByAlias(name: string, alias: string): Promise<ModelVersion | null>;
@@ -129,15 +140,27 @@ export interface Registry {
  * An append-only text log kept in the store (the governance audit log lives here).
  * - `appendLog` adds one line (no newline inside, ≤ 5,000 characters) after every line already there;
  *   two processes appending at once both succeed and neither line is lost or interleaved.
+ * - `appendLog(name, line, { at })` is a compare-and-set: it writes the line at 1-based position `at` only
+ *   when that position is free, else fails with `TRACKING_LOG_POSITION_TAKEN` (someone else appended
+ *   first: re-read and retry). The audit chain appends this way, so a stale entry is never written twice.
  * - `readLog` returns every line in append order, each followed by `\n`; `''` for a log never written.
+ * - `readLogLines` returns the lines with their positions, so a gap (a position left empty while a later
+ *   one holds a line) can be reported where it is.
  * - Lines are never rewritten or removed through this API.
- * Local store: `<store>/logs/<name>.log`, appended under the store lock. MLflow: one run per log in the
- * experiment `slipway-audit`, line n kept as the write-once param `line.<n>` (a param cannot change value,
- * so the server itself rejects a second writer at the same position, and the writer moves on to n + 1).
+ * Local store: `<store>/logs/<name>.log`, appended under the store lock (position = line number). MLflow:
+ * one run per log in the experiment `slipway-audit`, line n kept as the write-once param `<name>/<n - 1>`
+ * (a param cannot change value, so the server itself rejects a second writer at the same position).
  */
 export interface AppendLog {
-  appendLog(name: string, line: string): Promise<void>;
+  appendLog(name: string, line: string, options?: { at?: number }): Promise<void>;
   readLog(name: string): Promise<string>;
+  readLogLines(name: string): Promise<LogLine[]>;
+}
+
+export interface LogLine {
+  /** 1-based position in the log. */
+  position: number;
+  line: string;
 }
 
 /** The longest line `appendLog` accepts. */

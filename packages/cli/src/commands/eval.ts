@@ -1,6 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { ExitCode, loadConfig } from '@slipway/core';
 import { type EvalReport, evaluate, writeReports } from '@slipway/eval';
+import { evalReportDigest } from '@slipway/governance';
 import type { Command } from '../command.js';
 import { outputRoot } from '../output-root.js';
 import {
@@ -122,6 +123,8 @@ export const evalCommands: Command[] = [
           version: candidate.version,
           data: {
             packageHash: report.candidate.packageHash,
+            // The digest `register` records: ties the stored report to this evaluation's entry.
+            reportSha256: evalReportDigest(report),
             verdict: report.verdict,
             baseline: report.baseline?.version ?? null,
             failedGates: report.gates.filter((g) => !g.passed).map((g) => `${g.metric} ${g.rule}`),

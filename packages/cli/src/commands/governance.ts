@@ -11,19 +11,26 @@ import {
   cardForPackage,
   cardForVersion,
   createGitHubLookup,
+  filterAuditEntries,
   type GitHubLookup,
   type Identity,
   type LoadedPolicy,
+  layoutSegments,
   lineageChain,
+  loadGateConfigFor,
   offlineLookup,
+  parseAuditLines,
   promote,
-  recordEvalReport,
   recordModelCard,
+  renderAuditTable,
   renderLineage,
+  replaceEvalReport,
   reproduce,
+  startAuditSegment,
   storeAuditSink,
   trustedPolicy,
   verifyAudit,
+  verifyLayout,
   writeModelCard,
 } from '@slipway/governance';
 import type { Store } from '@slipway/tracking';
@@ -166,11 +173,15 @@ export const governanceCommands: Command[] = [
         type: 'boolean',
         description: 'for a version: do not store the card in the tracking store',
       },
+      ...policyFlagDef,
     },
     description:
       'Facts the config, package, eval report or registry do not give are listed under "Missing information", never invented. For a registry version the card is stored as run artifacts card/MODEL_CARD.md + card/model_card.json and its sha256 tagged on the version (slipway.card.sha256), which promotion requires.',
     async run(ctx) {
       const [ref] = need(ctx, 1, 'card <package-dir|version>');
+      // Replacing a version's report is a decision: identity and (in CI) policy are decided before the
+      // config module runs.
+      const trusted = await trustedInputsOf(ctx);
       const loaded = await loadProject(ctx);
       const out = resolve(
         ctx.cwd,
@@ -205,7 +216,37 @@ export const governanceCommands: Command[] = [
       } else {
         result = await withStore(loaded, async (store) => {
           const { model, version } = await versionRef(store, loaded, ref!);
-          if (report) await recordEvalReport(store, await store.getModelVersion(model, version), report);
+          if (report) {
+            // Replacing a registered version's report is a decision: policy-checked and audited.
+            const actor = trusted.identity as Identity;
+            const policy = await trustedPolicy(trusted, {
+              projectRoot: loaded.root,
+              configPolicyPath: loaded.config.governance.policy,
+              policyPath: policyFlag(ctx),
+            });
+            const replaced = await replaceEvalReport({
+              store,
+              model,
+              version,
+              report,
+              actor,
+              policy,
+              lookup: lookupFor(),
+              audit: auditOf(store),
+              auditKey: keyOf(loaded),
+              auditKeyEnv: loaded.config.governance.auditKeyEnv,
+            });
+            if (replaced.refusedBy) {
+              throw new SlipwayError(
+                'EVAL_REPORT_REFUSED',
+                `replacing the eval report of ${model} v${version} was refused by ${replaced.refusedBy.rule}: ${replaced.refusedBy.reason} (audit #${replaced.audit?.seq})`,
+                {
+                  hint: 'only an actor the policy grants `register` for this model may replace its report',
+                  exitCode: 1,
+                },
+              );
+            }
+          }
           const {
             card,
             version: v,
@@ -327,7 +368,8 @@ export const governanceCommands: Command[] = [
       'expect-head': {
         type: 'string',
         value: '<hash>',
-        description: 'the head hash anchored earlier (detects removal of the last entries)',
+        description:
+          'a checkpoint taken earlier (`<seq>:<hash>` as verify prints it, or the hash): fails unless the chain still holds that entry (detects removal of the last entries)',
       },
     },
     async run(ctx) {
@@ -341,10 +383,103 @@ export const governanceCommands: Command[] = [
       );
       ctx.output({ ...result, keyConfigured: key !== null }, () =>
         result.ok
-          ? `audit log ok: ${result.entries} entries, head ${result.head}${result.hmacVerified ? ', HMACs verified' : key ? '' : ` (no key in $${loaded.config.governance.auditKeyEnv}: HMACs not checked)`}`
+          ? `audit log ok: ${result.entries} entries, head ${result.checkpoint}${result.hmacVerified ? ', HMACs verified' : key ? '' : ` (no key in $${loaded.config.governance.auditKeyEnv}: HMACs not checked)`}${typeof ctx.flags['expect-head'] === 'string' ? ', checkpoint found in the chain' : ''}${result.cut?.length ? `; ${result.cut.map((c) => `${c.positions.length} line(s) of ${c.location} cut off by a later segment`).join('; ')}` : ''}`
           : `audit log BROKEN at ${result.location} line ${result.firstBad!.line}: ${result.firstBad!.reason}`,
       );
       return result.ok ? 0 : 1;
+    },
+  },
+  {
+    name: 'audit show',
+    summary: 'print the audit log as a table (filter by model, version, actor, kind; --json for the entries)',
+    flags: {
+      ...configFlag,
+      model: { type: 'string', value: '<name>', description: 'only entries about this model' },
+      version: { type: 'string', value: '<n>', description: 'only entries about this version' },
+      actor: { type: 'string', value: '<login>', description: 'only entries by this actor' },
+      kind: {
+        type: 'string',
+        value: '<event[,event]>',
+        description:
+          'only these kinds: train, eval, register, approve, promote, rollout, rollback, drift, segment',
+      },
+      unkeyed: {
+        type: 'boolean',
+        description: 'show the separate log of events written without the audit key',
+      },
+    },
+    description:
+      'The whole chain is verified first; a broken chain is still shown up to its first bad line, with the break named, and the exit code is 1.',
+    async run(ctx) {
+      const loaded = await loadProject(ctx);
+      const key = keyOf(loaded);
+      const str = (f: unknown) => (typeof f === 'string' && f.length > 0 ? f : null);
+      const { entries, result } = await withStore(loaded, async (store) => {
+        const sink = ctx.flags.unkeyed === true ? auditOf(store).unkeyed() : auditOf(store);
+        const layout = layoutSegments(await sink.readSegments());
+        const result = verifyLayout(layout, {
+          key: ctx.flags.unkeyed === true ? null : key,
+          location: sink.location,
+        });
+        const trusted = result.ok ? layout.lines : layout.lines.slice(0, result.firstBad!.line - 1);
+        return { entries: parseAuditLines(trusted), result };
+      });
+      const shown = filterAuditEntries(entries, {
+        model: str(ctx.flags.model),
+        version: str(ctx.flags.version),
+        actor: str(ctx.flags.actor),
+        kind:
+          str(ctx.flags.kind)
+            ?.split(',')
+            .map((k) => k.trim()) ?? null,
+      });
+      ctx.output(
+        { ok: result.ok, checkpoint: result.checkpoint, firstBad: result.firstBad, entries: shown },
+        () =>
+          [
+            shown.length ? renderAuditTable(shown) : 'no entries match',
+            result.ok
+              ? `${shown.length} of ${result.entries} entries; head ${result.checkpoint}`
+              : `audit log BROKEN at line ${result.firstBad!.line}: ${result.firstBad!.reason} (entries after it are not shown)`,
+          ].join('\n'),
+      );
+      return result.ok ? 0 : 1;
+    },
+  },
+  {
+    name: 'audit segment',
+    summary:
+      'start a new audit log segment anchoring the last good entry (cuts off a broken tail; starts signing an unsigned log)',
+    flags: {
+      ...configFlag,
+      reason: { type: 'string', value: '<text>', description: 'why (recorded in the segment entry)' },
+    },
+    description:
+      'The segment entry records the anchored head, what was cut off and why, and is signed with the audit key when one is set; on a signed chain the key is required. Entries before the first bad line are kept; nothing good can be cut.',
+    async run(ctx) {
+      if (typeof ctx.flags.reason !== 'string' || !ctx.flags.reason.trim())
+        throw new SlipwayError('USAGE', 'missing --reason <text>', {
+          hint: 'e.g. --reason "junk line 1000 in MLflow"',
+        });
+      const trusted = await trustedInputsOf(ctx);
+      const loaded = await loadProject(ctx);
+      const actor = trusted.identity as Identity;
+      const r = await withStore(loaded, (store) =>
+        startAuditSegment(auditOf(store), {
+          actor: actor.login,
+          reason: ctx.flags.reason as string,
+          key: keyOf(loaded),
+          keyEnv: loaded.config.governance.auditKeyEnv,
+        }),
+      );
+      ctx.output(r, () =>
+        [
+          `segment ${r.segment} started at entry ${r.entry.seq}, anchoring ${r.anchored.seq}:${r.anchored.hash}`,
+          r.cut ? `cut off from line ${r.cut.line}: ${r.cut.reason}` : 'nothing cut off',
+          `new head ${r.entry.seq}:${r.entry.hash}`,
+        ].join('\n'),
+      );
+      return 0;
     },
   },
   {
@@ -381,6 +516,7 @@ export const governanceCommands: Command[] = [
           lookup: lookupFor(),
           audit: auditOf(store),
           auditKey: keyOf(loaded),
+          auditKeyEnv: loaded.config.governance.auditKeyEnv,
         }),
       );
       ctx.output(
@@ -444,11 +580,17 @@ export const governanceCommands: Command[] = [
                 identitySource: actor.source,
               },
             },
-            { key: keyOf(loaded) },
+            { key: keyOf(loaded), keyEnv: loaded.config.governance.auditKeyEnv, keylessFallback: true },
           ),
         ).catch(() => {});
         throw err;
       }
+      // Gates are recomputed against the thresholds of the same protected ref the policy comes from.
+      const gates = await loadGateConfigFor(actor, {
+        configFile: loaded.file,
+        config: loaded.config,
+        ref: typeof ctx.flags['policy-ref'] === 'string' ? ctx.flags['policy-ref'] : null,
+      });
       const result = await withStore(loaded, (store) =>
         promote({
           store,
@@ -460,6 +602,8 @@ export const governanceCommands: Command[] = [
           lookup: lookupFor(),
           audit: auditOf(store),
           auditKey: keyOf(loaded),
+          auditKeyEnv: loaded.config.governance.auditKeyEnv,
+          gates,
         }),
       );
       ctx.output({ ...result, policy: { source: policy.source, sha256: policy.sha256 } }, () =>

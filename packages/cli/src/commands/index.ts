@@ -26,7 +26,16 @@ export const groups: readonly CommandGroup[] = [
   { names: ['eval'], load: async () => (await import('./eval.js')).evalCommands },
   { names: ['register'], load: async () => (await import('./register.js')).registerCommands },
   {
-    names: ['card', 'lineage', 'reproduce', 'audit verify', 'approve', 'promote'],
+    names: [
+      'card',
+      'lineage',
+      'reproduce',
+      'audit verify',
+      'audit show',
+      'audit segment',
+      'approve',
+      'promote',
+    ],
     load: async () => (await import('./governance.js')).governanceCommands,
   },
   {

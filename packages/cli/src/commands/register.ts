@@ -96,6 +96,7 @@ export const registerCommands: Command[] = [
             : offlineLookup,
           audit: storeAuditSink(store),
           auditKey: auditKeyFromEnv(loaded.config.governance.auditKeyEnv),
+          auditKeyEnv: loaded.config.governance.auditKeyEnv,
           evalReport,
           ...(loaded.config.tracking.experiment ? { experiment: loaded.config.tracking.experiment } : {}),
         });

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendAudit, verifyAudit, verifyAuditLines } from './log.js';
+import { appendAudit, startAuditSegment, verifyAudit, verifyAuditLines } from './log.js';
 import { fileAuditSink } from './sink.js';
 
 let dir: string;
@@ -135,5 +135,60 @@ describe('audit log', () => {
     const r = await verifyAudit(sink);
     expect(r).toMatchObject({ ok: true, entries: 12 });
     expect((await readFile(join(dir, 'audit.jsonl'), 'utf8')).split('\n')).toHaveLength(13);
+  });
+
+  it('a signed chain refuses an unsigned entry (naming the key variable), and an unsigned one a signed entry', async () => {
+    const sink = await fiveEntries('s3cret');
+    await expect(
+      appendAudit(sink, { event: 'approve', outcome: 'allowed', actor: 'dev' }, { keyEnv: 'MY_KEY' }),
+    ).rejects.toMatchObject({
+      code: 'AUDIT_KEY_REQUIRED',
+      message: expect.stringContaining('$MY_KEY is not set'),
+    });
+    await expect(
+      appendAudit(sink, { event: 'approve', outcome: 'allowed', actor: 'dev' }, { key: 'other' }),
+    ).rejects.toMatchObject({ code: 'AUDIT_KEY_MISMATCH' });
+    // A keyless stage event goes to the separate log; the chain is untouched.
+    await appendAudit(sink, { event: 'train', outcome: 'ok', actor: 'dev' }, { keylessFallback: true });
+    expect(await sink.read()).toHaveLength(5);
+    expect(await sink.unkeyed().read()).toHaveLength(1);
+    // An unsigned line smuggled in after signed ones breaks verification even without the key.
+    const lines = await sink.read();
+    const { hash: _h, hmac: _m, ...last } = JSON.parse(lines[4]!);
+    const { createHash } = await import('node:crypto');
+    const { canonicalJson } = await import('@slipway/core');
+    const body = { ...last, seq: 6, prev: JSON.parse(lines[4]!).hash, event: 'approve' };
+    const forged = JSON.stringify({
+      ...body,
+      hash: createHash('sha256').update(canonicalJson(body)).digest('hex'),
+    });
+    expect(verifyAuditLines([...lines, forged]).firstBad).toEqual({
+      line: 6,
+      reason: expect.stringMatching(/no HMAC after signed/),
+    });
+
+    const plain = fileAuditSink(join(dir, 'plain.jsonl'));
+    await appendAudit(plain, { event: 'train', outcome: 'ok', actor: 'dev' });
+    await expect(
+      appendAudit(plain, { event: 'train', outcome: 'ok', actor: 'ci' }, { key: 'k' }),
+    ).rejects.toMatchObject({ code: 'AUDIT_UNKEYED_HEAD' });
+  });
+
+  it('a segment cuts off a broken tail, anchors the last good entry, and verification joins the segments', async () => {
+    const path = join(dir, 'audit.jsonl');
+    const sink = await fiveEntries('k');
+    const { checkpoint } = await verifyAudit(sink, { key: 'k' });
+    const { appendFile } = await import('node:fs/promises');
+    await appendFile(path, '{"not":"an entry"}\n');
+    expect((await verifyAudit(sink, { key: 'k' })).firstBad?.line).toBe(6);
+    const seg = await startAuditSegment(sink, { actor: 'ops', reason: 'junk line', key: 'k' });
+    expect(seg).toMatchObject({ segment: 2, anchored: { seq: 5 }, cut: { line: 6 } });
+    await appendAudit(sink, { event: 'train', outcome: 'ok', actor: 'ci' }, { key: 'k' });
+    const r = await verifyAudit(sink, { key: 'k', expectHead: checkpoint });
+    expect(r).toMatchObject({ ok: true, entries: 7, segments: 2, cut: [{ positions: [6] }] });
+    expect(r.checkpoint).toMatch(/^7:/);
+    expect(await readFile(join(dir, 'audit.2.jsonl'), 'utf8')).toMatch(/"event":"segment"/);
+    // A checkpoint that is not in the chain (here: a made-up head) fails.
+    expect((await verifyAudit(sink, { key: 'k', expectHead: `7:${'e'.repeat(64)}` })).ok).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { readVerifiedAudit } from '../audit/log.js';
 import { type AuditSink, storeAuditSink } from '../audit/sink.js';
 import { offlineLookup } from '../policy/github.js';
 import { parsePolicy } from '../policy/load.js';
-import { ciIdentity, PROMOTION_POLICY, seedVersion } from '../testing/scenario.js';
+import { ciIdentity, PROMOTION_POLICY, seedVersion, testGates } from '../testing/scenario.js';
 import { approve, promote } from './promote.js';
 
 let dir: string;
@@ -32,6 +32,7 @@ const base = () => ({
   policy,
   lookup: offlineLookup,
   audit,
+  gates: testGates(),
 });
 
 describe('promote (local store)', () => {
@@ -51,12 +52,13 @@ describe('promote (local store)', () => {
 
     const entries = await readVerifiedAudit(audit);
     expect(entries.map((e) => [e.event, e.outcome, e.actor])).toEqual([
+      ['register', 'allowed', 'registrar'],
       ['promote', 'refused', 'alice'],
       ['approve', 'allowed', 'bob'],
       ['promote', 'allowed', 'alice'],
     ]);
-    expect(entries[0]!.data.rule).toBe('approvals["promote:champion"]');
-    expect(entries[2]!.data).toMatchObject({ alias: 'champion', previousVersion: null, grant: 'grants[0]' });
+    expect(entries[1]!.data.rule).toBe('approvals["promote:champion"]');
+    expect(entries[3]!.data).toMatchObject({ alias: 'champion', previousVersion: null, grant: 'grants[0]' });
   });
 
   it('moves the alias from the previous version and reports it', async () => {
@@ -101,7 +103,7 @@ describe('promote (local store)', () => {
     await approve({ ...base(), version: v.version, actor: ciIdentity('bob') });
     const r = await promote({ ...base(), version: v.version, actor: ciIdentity('alice') });
     expect(r.refusedBy).toMatchObject({ name: 'eval-report', rule: 'gates' });
-    expect(r.refusedBy?.reason).toMatch(/roc_auc threshold \(roc_auc 0\.55 < 0\.6\)/);
+    expect(r.refusedBy?.reason).toMatch(/roc_auc threshold \(roc_auc = 0\.55 < threshold 0\.6\)/);
   });
 
   it('refuses a version without an eval report or without a card', async () => {
@@ -164,10 +166,10 @@ describe('promote (local store)', () => {
     // A forged approval by carol is appended by hand, outside the chain.
     const { appendFile } = await import('node:fs/promises');
     const lines = await audit.read();
-    const forged = { ...JSON.parse(lines[0]!), actor: 'carol', seq: 2 };
+    const forged = { ...JSON.parse(lines[1]!), actor: 'carol', seq: 3 };
     await appendFile(join(dir, '.slipway', 'logs', 'audit.log'), `${JSON.stringify(forged)}\n`);
     const r = await promote({ ...base(), version: v.version, actor: ciIdentity('alice') });
     expect(r.refusedBy).toMatchObject({ rule: 'audit-log' });
-    expect(r.refusedBy?.reason).toMatch(/:2: /);
+    expect(r.refusedBy?.reason).toMatch(/:3: /);
   });
 });

@@ -4,13 +4,21 @@
  * to the audit log before the result is returned.
  */
 import type { ModelVersion } from '@slipway/tracking';
-import { type AuditEntry, appendAudit, parseAuditLines, verifyAuditLines } from '../audit/log.js';
+import { type AuditEntry, appendAudit, layoutSegments, parseAuditLines, verifyLayout } from '../audit/log.js';
 import type { AuditSink } from '../audit/sink.js';
 import { actionMatch, authorize, type Decision, roleMembership } from '../policy/authorize.js';
 import type { GitHubLookup } from '../policy/github.js';
 import type { Identity } from '../policy/identity.js';
 import type { LoadedPolicy } from '../policy/load.js';
-import { type GovernanceStore, readEvalReport, readModelCard, VERSION_TAGS } from '../version/store.js';
+import { boundEvalDigest } from '../version/eval-binding.js';
+import {
+  evalReportMac,
+  type GovernanceStore,
+  readEvalReport,
+  readModelCard,
+  VERSION_TAGS,
+} from '../version/store.js';
+import { type GateConfig, recheckGates } from './gates.js';
 
 export interface Check {
   /** `policy`, `eval-report`, `model-card`, `approvals`, `audit-log`. */
@@ -39,6 +47,10 @@ export interface PromoteInput {
   lookup: GitHubLookup;
   audit: AuditSink;
   auditKey?: string | null;
+  /** The variable the key comes from, named in errors (governance.auditKeyEnv). */
+  auditKeyEnv?: string;
+  /** The protected config's gates (loadGateConfigFor): every gate is recomputed against them. */
+  gates: GateConfig | null;
   /** Approvals from a trusted source outside the audit log (e.g. GitHub environment reviews read with a token). */
   approvals?: ApprovalRecord[];
   now?: () => Date;
@@ -169,18 +181,34 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
   const action = `promote:${alias}`;
   const checks: Check[] = [];
 
-  // The audit log must be intact before anything in it (approvals) is trusted.
-  const lines = await input.audit.read();
-  const chain = verifyAuditLines(lines, { key: input.auditKey ?? null, location: input.audit.location });
-  const auditEntries = chain.ok ? parseAuditLines(lines) : [];
-  checks.push({
-    name: 'audit-log',
-    passed: chain.ok,
-    rule: 'audit-log',
-    reason: chain.ok
-      ? `audit log intact (${chain.entries} entries)`
-      : `${input.audit.location}:${chain.firstBad!.line}: ${chain.firstBad!.reason}`,
-  });
+  // The audit log must be intact before anything in it (approvals, report digests) is trusted.
+  const layout = layoutSegments(await input.audit.readSegments());
+  const chain = verifyLayout(layout, { key: input.auditKey ?? null, location: input.audit.location });
+  const auditEntries = chain.ok ? parseAuditLines(layout.lines) : [];
+  const keyedHead = auditEntries.length > 0 && typeof auditEntries.at(-1)!.hmac === 'string';
+  const keyEnv = input.auditKeyEnv ?? 'SLIPWAY_AUDIT_KEY';
+  checks.push(
+    !chain.ok
+      ? {
+          name: 'audit-log',
+          passed: false,
+          rule: 'audit-log',
+          reason: `${input.audit.location}:${chain.firstBad!.line}: ${chain.firstBad!.reason}`,
+        }
+      : keyedHead && !input.auditKey
+        ? {
+            name: 'audit-log',
+            passed: false,
+            rule: 'audit-log',
+            reason: `the audit chain is signed but $${keyEnv} is not set: without the key its HMACs cannot be checked and no entry can be added`,
+          }
+        : {
+            name: 'audit-log',
+            passed: true,
+            rule: 'audit-log',
+            reason: `audit log intact (${chain.entries} entries${chain.hmacVerified ? ', HMACs verified' : ''})`,
+          },
+  );
 
   const decision: Decision = await authorize({
     policy: input.policy.policy,
@@ -192,36 +220,7 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
   checks.push({ name: 'policy', passed: decision.allowed, rule: decision.rule, reason: decision.reason });
 
   const v = await store.getModelVersion(model, version);
-  const report = await readEvalReport(store, v);
-  if (!report.ok)
-    checks.push({ name: 'eval-report', passed: false, rule: 'eval-report', reason: report.reason });
-  else {
-    const r = report.value;
-    const failed = r.gates.filter((g) => !g.passed);
-    const expectedHash = v.tags[VERSION_TAGS.packageHash];
-    if (expectedHash && r.candidate.packageHash !== expectedHash) {
-      checks.push({
-        name: 'eval-report',
-        passed: false,
-        rule: 'eval-report',
-        reason: `the stored eval report is for package ${r.candidate.packageHash.slice(0, 12)}…, not this version's ${expectedHash.slice(0, 12)}…`,
-      });
-    } else if (r.verdict !== 'pass' || failed.length > 0) {
-      checks.push({
-        name: 'eval-report',
-        passed: false,
-        rule: 'gates',
-        reason: `the eval report's verdict is ${r.verdict}; failed gates: ${failed.map((g) => `${g.metric} ${g.rule} (${g.reason})`).join('; ') || 'none listed'}`,
-      });
-    } else {
-      checks.push({
-        name: 'eval-report',
-        passed: true,
-        rule: 'gates',
-        reason: `eval verdict pass, ${r.gates.length} gate(s) passed`,
-      });
-    }
-  }
+  checks.push(await evalReportCheck(input, v, auditEntries));
 
   const card = await readModelCard(store, v);
   checks.push(
@@ -239,52 +238,176 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
   checks.push(approvals);
 
   const refusedBy = checks.find((c) => !c.passed) ?? null;
-  const before = await store.getVersionByAlias(model, alias);
-  const previousVersion = before?.version ?? null;
-  const unchanged = previousVersion === version;
-  if (!refusedBy && !unchanged) await store.setAlias(model, alias, version);
+  const auditOptions = {
+    key: input.auditKey ?? null,
+    keyEnv,
+    ...(input.now ? { now: input.now } : {}),
+  };
+  const entryFor = (previousVersion: string | null) => ({
+    event: 'promote' as const,
+    outcome: refusedBy ? ('refused' as const) : ('allowed' as const),
+    actor: actor.login,
+    model,
+    version,
+    data: {
+      alias,
+      previousVersion,
+      ...(refusedBy
+        ? { rule: refusedBy.rule, reason: refusedBy.reason.slice(0, 1500) }
+        : { grant: decision.rule }),
+      approvals: counted.map((c) => c.actor),
+      identitySource: actor.source,
+      policy: { source: input.policy.source, sha256: input.policy.sha256 },
+      ...(input.gates ? { gates: input.gates.source } : {}),
+      ...(actor.ignoredRequestedActor ? { ignoredRequestedActor: actor.ignoredRequestedActor } : {}),
+      ...(actor.pullRequest?.number ? { pr: actor.pullRequest.number } : {}),
+    },
+  });
 
-  const entry = await appendAudit(
-    input.audit,
-    {
-      event: 'promote',
-      outcome: refusedBy ? 'refused' : 'allowed',
-      actor: actor.login,
+  if (refusedBy) {
+    // A refused promotion against a broken (or keyed, keyless) log is still refused; record it where possible.
+    const before = await store.getVersionByAlias(model, alias);
+    const entry = await appendAudit(input.audit, entryFor(before?.version ?? null), {
+      ...auditOptions,
+      keylessFallback: true,
+    }).catch(() => null);
+    return {
+      promoted: false,
       model,
       version,
-      data: {
-        alias,
-        previousVersion,
-        ...(refusedBy
-          ? { rule: refusedBy.rule, reason: refusedBy.reason.slice(0, 1500) }
-          : { grant: decision.rule }),
-        approvals: counted.map((c) => c.actor),
-        identitySource: actor.source,
-        policy: { source: input.policy.source, sha256: input.policy.sha256 },
-        ...(actor.ignoredRequestedActor ? { ignoredRequestedActor: actor.ignoredRequestedActor } : {}),
-        ...(actor.pullRequest?.number ? { pr: actor.pullRequest.number } : {}),
-      },
-    },
-    { key: input.auditKey ?? null, ...(input.now ? { now: input.now } : {}) },
-  ).catch((err: unknown) => {
-    // A refused promotion against a broken log is still refused; an allowed one must not proceed silently.
-    if (refusedBy) return null;
-    throw err;
+      alias,
+      actor: actor.login,
+      previousVersion: before?.version ?? null,
+      unchanged: false,
+      checks,
+      refusedBy,
+      approvals: counted,
+      audit: entry ? { seq: entry.seq, hash: entry.hash } : { seq: 0, hash: '' },
+    };
+  }
+
+  // Intent before effect: the entry is written first (compare-and-set on the log position), under the same
+  // lock as the move; the move is a compare-and-set on the version the entry names as previous. A failed
+  // append moves nothing.
+  const moved = await input.audit.exclusive(async () => {
+    for (let attempt = 1; ; attempt++) {
+      let previousVersion: string | null = null;
+      const entry = await appendAudit(
+        input.audit,
+        async () => {
+          previousVersion = (await store.getVersionByAlias(model, alias))?.version ?? null;
+          return entryFor(previousVersion);
+        },
+        { ...auditOptions, locked: true },
+      );
+      const prev = previousVersion as string | null;
+      if (prev === version) return { entry, previousVersion: prev };
+      try {
+        await store.setAlias(model, alias, version, { expected: prev });
+        await settleRace(input, entry.seq);
+        return { entry, previousVersion: prev };
+      } catch (err) {
+        // The intent stays in the chain; this entry says it took no effect.
+        await appendAudit(
+          input.audit,
+          {
+            event: 'promote',
+            outcome: 'failed',
+            actor: actor.login,
+            model,
+            version,
+            data: {
+              alias,
+              previousVersion: prev,
+              intent: entry.seq,
+              error: String((err as Error).message).slice(0, 1000),
+            },
+          },
+          { ...auditOptions, locked: true },
+        ).catch(() => null);
+        // Another mover got there between our read and our write (MLflow): read again and retry.
+        const moved = (err as { code?: string }).code === 'TRACKING_ALIAS_MOVED';
+        if (!moved || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
+      }
+    }
   });
 
   return {
-    promoted: !refusedBy,
+    promoted: true,
     model,
     version,
     alias,
     actor: actor.login,
-    previousVersion,
-    unchanged: !refusedBy && unchanged,
+    previousVersion: moved.previousVersion,
+    unchanged: moved.previousVersion === version,
     checks,
-    refusedBy,
+    refusedBy: null,
     approvals: counted,
-    audit: entry ? { seq: entry.seq, hash: entry.hash } : { seq: 0, hash: '' },
+    audit: { seq: moved.entry.seq, hash: moved.entry.hash },
   };
+}
+
+/**
+ * Against MLflow the alias compare-and-set is a read then a write, so two movers can both pass the read.
+ * Then the one whose entry comes later in the log must be the one whose move lands last: after moving,
+ * a mover whose alias was overwritten by an earlier entry's mover writes its version again.
+ */
+async function settleRace(input: PromoteInput, seq: number): Promise<void> {
+  if ((input.store as { kind?: string }).kind !== 'mlflow') return;
+  const { store, model, alias, version } = input;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = (await store.getVersionByAlias(model, alias))?.version ?? null;
+    if (now === version) return;
+    const later = parseAuditLines(await input.audit.read()).some(
+      (e) =>
+        e.seq > seq &&
+        e.event === 'promote' &&
+        e.outcome === 'allowed' &&
+        e.model === model &&
+        e.data.alias === alias,
+    );
+    if (later) return;
+    await store.setAlias(model, alias, version, { expected: now });
+  }
+}
+
+async function evalReportCheck(input: PromoteInput, v: ModelVersion, entries: AuditEntry[]): Promise<Check> {
+  const fail = (rule: string, reason: string): Check => ({
+    name: 'eval-report',
+    passed: false,
+    rule,
+    reason,
+  });
+  const report = await readEvalReport(input.store, v);
+  if (!report.ok) return fail('eval-report', report.reason);
+  const r = report.value;
+  const expectedHash = v.tags[VERSION_TAGS.packageHash];
+  if (expectedHash && r.candidate?.packageHash !== expectedHash)
+    return fail(
+      'eval-report',
+      `the stored eval report is for package ${String(r.candidate?.packageHash).slice(0, 12)}…, not this version's ${expectedHash.slice(0, 12)}…`,
+    );
+  const bound = boundEvalDigest(entries, input.model, input.version);
+  if (bound !== report.sha256)
+    return fail(
+      'eval-report',
+      bound
+        ? `the stored eval report (sha256 ${report.sha256.slice(0, 12)}…) is not the one the audit log bound to this version (${bound.slice(0, 12)}…): it was replaced outside Slipway`
+        : `no audit entry records this version's eval report (sha256 ${report.sha256.slice(0, 12)}…): register it, or replace it with \`slipway card ${input.model}:${input.version} --eval <report>\``,
+    );
+  if (input.auditKey) {
+    const mac = v.tags[VERSION_TAGS.evalMac];
+    if (mac !== evalReportMac(input.auditKey, v, report.sha256))
+      return fail(
+        'eval-report',
+        `the eval report's MAC (tag ${VERSION_TAGS.evalMac}) ${mac ? 'does not match the audit key' : 'is missing'}: it was not recorded by a holder of the audit key`,
+      );
+  }
+  if (!input.gates) return fail('gates', 'no protected config was given to recompute the gates from');
+  const again = recheckGates(r, input.gates);
+  return { name: 'eval-report', passed: again.passed, rule: 'gates', reason: again.reason };
 }
 
 export interface ApproveInput {
@@ -297,6 +420,7 @@ export interface ApproveInput {
   lookup: GitHubLookup;
   audit: AuditSink;
   auditKey?: string | null;
+  auditKeyEnv?: string;
   now?: () => Date;
 }
 
@@ -345,7 +469,11 @@ export async function approve(input: ApproveInput): Promise<ApproveResult> {
       version: input.version,
       data: { action, rule, reason: reason.slice(0, 1500), identitySource: input.actor.source },
     },
-    { key: input.auditKey ?? null, ...(input.now ? { now: input.now } : {}) },
+    {
+      key: input.auditKey ?? null,
+      ...(input.auditKeyEnv ? { keyEnv: input.auditKeyEnv } : {}),
+      ...(input.now ? { now: input.now } : {}),
+    },
   );
   return { approved: ok, rule, reason, audit: { seq: entry.seq, hash: entry.hash } };
 }

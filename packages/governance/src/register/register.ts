@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Lineage, SlipwayError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
-import type { ModelVersion } from '@slipway/tracking';
 import { verifyModelPackage } from '@slipway/training';
 import { appendAudit } from '../audit/log.js';
 import type { AuditSink } from '../audit/sink.js';
@@ -15,7 +14,7 @@ import { authorize } from '../policy/authorize.js';
 import type { GitHubLookup } from '../policy/github.js';
 import type { Identity } from '../policy/identity.js';
 import type { LoadedPolicy } from '../policy/load.js';
-import { type GovernanceStore, recordEvalReport, VERSION_TAGS } from '../version/store.js';
+import { evalReportDigest, type GovernanceStore, recordEvalReport, VERSION_TAGS } from '../version/store.js';
 
 export interface RegisterInput {
   store: GovernanceStore;
@@ -26,6 +25,7 @@ export interface RegisterInput {
   lookup: GitHubLookup;
   audit: AuditSink;
   auditKey?: string | null;
+  auditKeyEnv?: string;
   /** The package's eval report, stored with the version (promotion requires a passing one). */
   evalReport?: EvalReport | null;
   /** Experiment for a run created when the package has none in this store. */
@@ -92,7 +92,7 @@ export async function registerVersion(input: RegisterInput): Promise<RegisterRes
         version,
         data: { packageHash: hash, ...data },
       },
-      { key: input.auditKey ?? null },
+      { key: input.auditKey ?? null, ...(input.auditKeyEnv ? { keyEnv: input.auditKeyEnv } : {}) },
     );
 
   const decision = await authorize({
@@ -128,13 +128,55 @@ export async function registerVersion(input: RegisterInput): Promise<RegisterRes
 
   const lineage = JSON.parse(await readFile(join(input.packageDir, 'lineage.json'), 'utf8')) as Lineage;
   await store.ensureRegisteredModel(model, { description: `registered by Slipway from ${input.packageDir}` });
-  const versions = await store.searchModelVersions(model);
-  let version: ModelVersion | undefined = versions.find((v) => v.tags[VERSION_TAGS.packageHash] === hash);
-  const existing = version !== undefined;
-  let runId = version?.runId ?? null;
-  if (!version) {
-    runId = await runOf(store, input.packageDir, lineage, hash, input.experiment ?? model);
-    version = await store.createModelVersion(model, `runs:/${runId}/model`, {
+  const evalSha256 = input.evalReport ? evalReportDigest(input.evalReport) : null;
+  const auditOptions = {
+    key: input.auditKey ?? null,
+    ...(input.auditKeyEnv ? { keyEnv: input.auditKeyEnv } : {}),
+  };
+  // Intent before effect, under the audit lock: the entry naming the package (and the report digest) is
+  // written before the version exists; a confirmation names the version number once it does.
+  const done = await input.audit.exclusive(async () => {
+    const versions = await store.searchModelVersions(model);
+    const found = versions.find((v) => v.tags[VERSION_TAGS.packageHash] === hash);
+    if (found) {
+      const old = found.tags[VERSION_TAGS.evalSha256] ?? null;
+      const replacing = evalSha256 !== null && evalSha256 !== old;
+      const entry = await appendAudit(
+        input.audit,
+        {
+          event: 'register',
+          outcome: 'allowed',
+          actor: actor.login,
+          model,
+          version: found.version,
+          data: {
+            packageHash: hash,
+            runId: found.runId,
+            existing: true,
+            rule: decision.rule,
+            evalVerdict: input.evalReport?.verdict ?? null,
+            ...(replacing ? { evalSha256, previousEvalSha256: old } : {}),
+          },
+        },
+        { ...auditOptions, locked: true },
+      );
+      if (replacing) await recordEvalReport(store, found, input.evalReport!, auditOptions);
+      return { version: found, runId: found.runId, existing: true, entry, evalRecorded: evalSha256 !== null };
+    }
+    const intent = await appendAudit(
+      input.audit,
+      {
+        event: 'register',
+        outcome: 'allowed',
+        actor: actor.login,
+        model,
+        version: null,
+        data: { phase: 'intent', packageHash: hash, rule: decision.rule, evalSha256 },
+      },
+      { ...auditOptions, locked: true },
+    );
+    const runId = await runOf(store, input.packageDir, lineage, hash, input.experiment ?? model);
+    const version = await store.createModelVersion(model, `runs:/${runId}/model`, {
       runId,
       tags: {
         [VERSION_TAGS.packageHash]: hash,
@@ -142,21 +184,35 @@ export async function registerVersion(input: RegisterInput): Promise<RegisterRes
         [VERSION_TAGS.author]: [
           ...new Set([actor.login, lineage.actor, actor.pullRequest?.author].filter(Boolean)),
         ].join(','),
+        [VERSION_TAGS.auditIntent]: String(intent.seq),
       },
       description: `package ${hash.slice(0, 12)}, trained ${lineage.endedAt} on ${lineage.backend}`,
     });
-  }
-  let evalRecorded = false;
-  if (input.evalReport) {
-    await recordEvalReport(store, version, input.evalReport);
-    evalRecorded = true;
-  }
-  const entry = await record('allowed', version.version, {
-    runId,
-    existing,
-    rule: decision.rule,
-    evalVerdict: input.evalReport?.verdict ?? null,
+    if (input.evalReport) await recordEvalReport(store, version, input.evalReport, auditOptions);
+    const entry = await appendAudit(
+      input.audit,
+      {
+        event: 'register',
+        outcome: 'ok',
+        actor: actor.login,
+        model,
+        version: version.version,
+        data: {
+          phase: 'done',
+          intent: intent.seq,
+          packageHash: hash,
+          runId,
+          existing: false,
+          rule: decision.rule,
+          evalVerdict: input.evalReport?.verdict ?? null,
+          evalSha256,
+        },
+      },
+      { ...auditOptions, locked: true },
+    );
+    return { version, runId, existing: false, entry, evalRecorded: input.evalReport != null };
   });
+  const { version, runId, existing, entry, evalRecorded } = done;
   return {
     registered: true,
     model,

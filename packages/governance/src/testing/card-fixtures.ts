@@ -85,6 +85,8 @@ export const profile = {
 };
 
 export function evalReport(verdict: 'pass' | 'fail' = 'pass', packageHash = 'b'.repeat(64)): EvalReport {
+  // A failing report's metrics fail the gate too (promotion recomputes gates from the metrics).
+  const auc = verdict === 'pass' ? 0.71 : 0.55;
   return {
     schema: 'slipway.eval-report/v1',
     verdict,
@@ -96,7 +98,7 @@ export function evalReport(verdict: 'pass' | 'fail' = 'pass', packageHash = 'b'.
         metric: 'roc_auc',
         rule: 'threshold',
         passed: verdict === 'pass',
-        candidate: 0.71,
+        candidate: auc,
         baseline: null,
         reason: verdict === 'pass' ? 'roc_auc 0.71 ≥ 0.6' : 'roc_auc 0.55 < 0.6',
       },
@@ -107,7 +109,7 @@ export function evalReport(verdict: 'pass' | 'fail' = 'pass', packageHash = 'b'.
     metrics: [
       {
         name: 'roc_auc',
-        candidate: 0.71,
+        candidate: auc,
         baseline: null,
         delta: null,
         ci: { low: 0.69, high: 0.73, confidence: 0.95 },

@@ -4,9 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelVersion } from '@slipway/tracking';
+import { appendAudit } from '../audit/log.js';
+import { type AuditSink, type LogStore, storeAuditSink } from '../audit/sink.js';
 import { buildModelCard } from '../card/build.js';
 import { writeModelCard } from '../card/write.js';
 import type { Identity } from '../policy/identity.js';
+import type { GateConfig } from '../promote/gates.js';
 import { type GovernanceStore, recordEvalReport, recordModelCard, VERSION_TAGS } from '../version/store.js';
 import { cardConfig, evalReport, lineage, profile, signature } from './card-fixtures.js';
 
@@ -17,6 +20,16 @@ export interface SeedOptions {
   evalReport?: boolean;
   author?: string;
   packageHash?: string;
+  /** Where the register entry binding the report digest goes (default: the store's audit log). */
+  audit?: AuditSink;
+  auditKey?: string | null;
+  /** Skip the register entry (a version whose report no audit entry binds). */
+  bind?: boolean;
+}
+
+/** The thresholds the fixtures' reports are judged by (roc_auc ≥ 0.6). */
+export function testGates(): GateConfig {
+  return { eval: { ...cardConfig().eval, gates: { roc_auc: { threshold: 0.6 } } }, source: 'test config' };
 }
 
 export async function seedVersion(store: GovernanceStore, options: SeedOptions = {}): Promise<ModelVersion> {
@@ -32,8 +45,23 @@ export async function seedVersion(store: GovernanceStore, options: SeedOptions =
     runId: run.id,
     tags: { [VERSION_TAGS.packageHash]: packageHash, [VERSION_TAGS.author]: options.author ?? 'dave' },
   });
-  if (options.evalReport !== false)
-    await recordEvalReport(store, v, evalReport(options.verdict ?? 'pass', packageHash));
+  if (options.evalReport !== false) {
+    const report = evalReport(options.verdict ?? 'pass', packageHash);
+    const { sha256 } = await recordEvalReport(store, v, report, { key: options.auditKey ?? null });
+    if (options.bind !== false)
+      await appendAudit(
+        options.audit ?? storeAuditSink(store as GovernanceStore & LogStore),
+        {
+          event: 'register',
+          outcome: 'allowed',
+          actor: 'registrar',
+          model,
+          version: v.version,
+          data: { packageHash, evalSha256: sha256 },
+        },
+        { key: options.auditKey ?? null },
+      );
+  }
   if (options.card !== false) {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-seed-'));
     try {

@@ -5,6 +5,7 @@
  * - its model card: run artifacts `card/MODEL_CARD.md` + `card/model_card.json`, tag `slipway.card.sha256`.
  * The tags make the answer cheap to show; promotion always re-reads the artifact and checks its hash.
  */
+import { createHmac } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,11 @@ export const VERSION_TAGS = {
   packageHash: 'slipway.package.hash',
   evalVerdict: 'slipway.eval.verdict',
   evalSha256: 'slipway.eval.sha256',
+  /** HMAC (audit key) binding the report digest to this model version, when a key was configured. */
+  evalMac: 'slipway.eval.mac',
   cardSha256: 'slipway.card.sha256',
+  /** seq of the `register` intent entry written before the version was created. */
+  auditIntent: 'slipway.audit.intent',
   /** Who produced the version (trainer / PR author): never allowed to approve its promotion. */
   author: 'slipway.author',
 } as const;
@@ -49,14 +54,38 @@ async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-/** Stores the eval report of a version (artifact + tags). */
+/** The digest a report is recorded under (sha256 of the stored artifact's bytes). */
+export function evalReportDigest(report: EvalReport): string {
+  return hashBytes(evalReportText(report));
+}
+
+function evalReportText(report: EvalReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** HMAC under the audit key binding a report digest to one model version. */
+export function evalReportMac(
+  key: string,
+  v: Pick<ModelVersion, 'name' | 'version'>,
+  sha256: string,
+): string {
+  return createHmac('sha256', key)
+    .update(`slipway.eval-report\n${v.name}\n${v.version}\n${sha256}`)
+    .digest('hex');
+}
+
+/**
+ * Stores the eval report of a version (artifact + tags). Callers record the digest in the audit log
+ * (register, or an audited replacement): promotion refuses a report whose digest the log does not name.
+ */
 export async function recordEvalReport(
   store: GovernanceStore,
   v: ModelVersion,
   report: EvalReport,
+  options: { key?: string | null } = {},
 ): Promise<{ sha256: string }> {
   const runId = requireRun(v, 'eval report');
-  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const text = evalReportText(report);
   const sha256 = hashBytes(text);
   await withTemp(async (dir) => {
     await mkdir(join(dir, 'eval'));
@@ -65,6 +94,13 @@ export async function recordEvalReport(
   });
   await store.setModelVersionTag(v.name, v.version, VERSION_TAGS.evalVerdict, report.verdict);
   await store.setModelVersionTag(v.name, v.version, VERSION_TAGS.evalSha256, sha256);
+  if (options.key)
+    await store.setModelVersionTag(
+      v.name,
+      v.version,
+      VERSION_TAGS.evalMac,
+      evalReportMac(options.key, v, sha256),
+    );
   return { sha256 };
 }
 

@@ -18,12 +18,13 @@ import {
   LIMITS,
 } from '../limits.js';
 import { composeRunTags, TAG } from '../lineage.js';
-import { checkLogLine, sortPoints } from '../mlflow/store.js';
+import { checkExpectedAlias, checkLogLine, positionTaken, sortPoints } from '../mlflow/store.js';
 import { artifactRelPath } from '../paths.js';
 import type {
   ArtifactInfo,
   DatasetInput,
   Experiment,
+  LogLine,
   MetricPoint,
   ModelVersion,
   RegisteredModel,
@@ -625,10 +626,16 @@ export class LocalStore implements Store {
     );
   }
 
-  async setAlias(name: string, alias: string, version: string): Promise<void> {
+  async setAlias(
+    name: string,
+    alias: string,
+    version: string,
+    options: { expected?: string | null } = {},
+  ): Promise<void> {
     checkAlias(alias);
     await this.version(name, version);
     await this.updateAliases(name, (a) => {
+      if (options.expected !== undefined) checkExpectedAlias(name, alias, a[alias] ?? null, options.expected);
       a[alias] = version;
     });
   }
@@ -649,17 +656,34 @@ export class LocalStore implements Store {
 
   // ---- append-only logs
 
-  async appendLog(name: string, line: string): Promise<void> {
+  async appendLog(name: string, line: string, options: { at?: number } = {}): Promise<void> {
     checkLogName(name);
     checkLogLine(name, line);
     await this.ready();
     const dir = join(this.root, 'logs');
-    await withDirectoryLock(dir, () => appendLines(join(dir, `${name}.log`), `${line}\n`), { name: LOCK });
+    const file = join(dir, `${name}.log`);
+    await withDirectoryLock(
+      dir,
+      async () => {
+        if (options.at !== undefined) {
+          const held = (await readLines(file)).length;
+          if (held + 1 !== options.at) throw positionTaken(name, options.at, held);
+        }
+        await appendLines(file, `${line}\n`);
+      },
+      { name: LOCK },
+    );
   }
 
   async readLog(name: string): Promise<string> {
     checkLogName(name);
     const lines = await readLines(join(this.root, 'logs', `${name}.log`));
     return lines.map((l) => `${l}\n`).join('');
+  }
+
+  async readLogLines(name: string): Promise<LogLine[]> {
+    checkLogName(name);
+    const lines = await readLines(join(this.root, 'logs', `${name}.log`));
+    return lines.map((line, i) => ({ position: i + 1, line }));
   }
 }

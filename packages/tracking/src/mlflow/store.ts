@@ -22,6 +22,7 @@ import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
+  type LogLine,
   MAX_LOG_LINE,
   type MetricPoint,
   type ModelVersion,
@@ -595,8 +596,18 @@ export class MlflowStore implements Store {
     await this.http.call('POST', '/model-versions/set-tag', { body: { name, version, key, value } });
   }
 
-  async setAlias(name: string, alias: string, version: string): Promise<void> {
+  async setAlias(
+    name: string,
+    alias: string,
+    version: string,
+    options: { expected?: string | null } = {},
+  ): Promise<void> {
     checkAlias(alias);
+    // MLflow has no conditional alias update: read just before writing (see Registry.setAlias).
+    if (options.expected !== undefined) {
+      const now = await this.getVersionByAlias(name, alias);
+      checkExpectedAlias(name, alias, now?.version ?? null, options.expected);
+    }
     await this.http.call('POST', '/registered-models/alias', { body: { name, alias, version } });
   }
 
@@ -691,24 +702,39 @@ export class MlflowStore implements Store {
     return lines;
   }
 
-  async appendLog(name: string, line: string): Promise<void> {
+  private async logParam(runId: string, name: string, index: number, line: string): Promise<boolean> {
+    const key = `${name}/${String(index).padStart(9, '0')}`;
+    // The writer's nonce makes two identical lines from two writers differ, so the write-once check bites;
+    // a retried request of our own carries the same value, which MLflow accepts again.
+    const value = `${randomBytes(4).toString('hex')}\t${line}`;
+    try {
+      await this.http.call('POST', '/runs/log-parameter', { body: { run_id: runId, key, value } });
+      return true;
+    } catch (err) {
+      if (!isMlflowError(err, 'INVALID_PARAMETER_VALUE') && !isMlflowError(err, 'RESOURCE_ALREADY_EXISTS'))
+        throw err;
+      return false;
+    }
+  }
+
+  async appendLog(name: string, line: string, options: { at?: number } = {}): Promise<void> {
     checkLogName(name);
     checkLogLine(name, line);
     const runId = (await this.auditRun(true)) as string;
-    // The writer's nonce makes two identical lines from two writers differ, so the write-once check still bites.
-    const value = `${randomBytes(4).toString('hex')}\t${line}`;
+    if (options.at !== undefined) {
+      // Compare-and-set: the server refuses a second value for a param, so a taken position fails.
+      if (!Number.isInteger(options.at) || options.at < 1)
+        throw new SlipwayError('TRACKING_INVALID_VALUE', `log "${name}": position ${options.at} is not ≥ 1`, {
+          hint: 'positions are 1-based',
+        });
+      if (await this.logParam(runId, name, options.at - 1, line)) return;
+      throw positionTaken(name, options.at, (await this.logLines(runId, name)).size);
+    }
     let n = (await this.logLines(runId, name)).size;
     for (let attempt = 0; attempt < 1000; attempt++) {
-      const key = `${name}/${String(n).padStart(9, '0')}`;
-      try {
-        await this.http.call('POST', '/runs/log-parameter', { body: { run_id: runId, key, value } });
-        return;
-      } catch (err) {
-        if (!isMlflowError(err, 'INVALID_PARAMETER_VALUE') && !isMlflowError(err, 'RESOURCE_ALREADY_EXISTS'))
-          throw err;
-        // Position taken by another writer (the server refuses to change a param): move on.
-        n = Math.max(n + 1, (await this.logLines(runId, name)).size);
-      }
+      if (await this.logParam(runId, name, n, line)) return;
+      // Position taken by another writer: move on.
+      n = Math.max(n + 1, (await this.logLines(runId, name)).size);
     }
     throw new SlipwayError('TRACKING_LOG_CONTENDED', `log "${name}": could not find a free position`, {
       hint: 'too many concurrent writers; retry',
@@ -716,12 +742,41 @@ export class MlflowStore implements Store {
   }
 
   async readLog(name: string): Promise<string> {
+    return (await this.readLogLines(name)).map(({ line }) => `${line}\n`).join('');
+  }
+
+  async readLogLines(name: string): Promise<LogLine[]> {
     checkLogName(name);
     const runId = await this.auditRun(false);
-    if (!runId) return '';
-    const lines = [...(await this.logLines(runId, name)).entries()].sort((a, b) => a[0] - b[0]);
-    return lines.map(([, l]) => `${l}\n`).join('');
+    if (!runId) return [];
+    return [...(await this.logLines(runId, name)).entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([n, line]) => ({ position: n + 1, line }));
   }
+}
+
+/** A compare-and-set append lost: the position holds someone else's line. */
+export function positionTaken(name: string, at: number, held: number): SlipwayError {
+  return new SlipwayError(
+    'TRACKING_LOG_POSITION_TAKEN',
+    `log "${name}": position ${at} is not the next free one (the log holds ${held} line(s)); another writer appended first`,
+    { hint: 're-read the log and build the line again' },
+  );
+}
+
+/** A compare-and-set alias move lost: the alias no longer points where the caller read it. */
+export function checkExpectedAlias(
+  name: string,
+  alias: string,
+  actual: string | null,
+  expected: string | null,
+): void {
+  if (actual === expected) return;
+  throw new SlipwayError(
+    'TRACKING_ALIAS_MOVED',
+    `${name}@${alias} points at ${actual === null ? '(unset)' : `v${actual}`}, not the expected ${expected === null ? '(unset)' : `v${expected}`}: someone else moved it`,
+    { hint: 'read the alias again and retry' },
+  );
 }
 
 export function checkLogLine(name: string, line: string): void {
