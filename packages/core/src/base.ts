@@ -18,6 +18,7 @@ export {
   md5File,
   sha256File,
 } from './hash.js';
+export { htmlText, mdCode, mdRow, mdTable, mdText, mermaidLabel } from './markdown.js';
 export {
   createProgress,
   formatBytes,

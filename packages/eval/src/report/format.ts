@@ -26,16 +26,6 @@ export function pValue(p: number | null | undefined): string {
   return p.toFixed(3);
 }
 
-/** Cell text safe inside a GitHub Markdown table (no pipes, no newlines, no raw HTML). */
-export function mdCell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/[\r\n]+/g, ' ');
-}
-
 export function html(text: string): string {
   return text
     .replace(/&/g, '&amp;')
