@@ -36,7 +36,7 @@ export function mdText(value: string): string {
     .replace(/[\\`*_[\]|~$]/g, (c) => `\\${c}`)
     // Data that opens a line could start a heading, a list or a setext underline.
     .replace(
-      /^(\s*)([-+=#]|\d+[.)])/,
+      /^(\s*)([-+=#]|\d{1,9}[.)])(?=\s|$)/,
       (_, sp: string, m: string) => `${sp}${m.replace(/([-+=#.)])/, '\\$1')}`,
     );
   return breakAutolinks(escaped);

@@ -20,8 +20,19 @@ export function interval(ci: Interval | null | undefined, digits = 4): string {
   return `[${num(ci.low, digits)}, ${num(ci.high, digits)}]`;
 }
 
-export function pValue(p: number | null | undefined): string {
+/**
+ * The smallest p-value the paired bootstrap can give with `resamples` resamples: 2/(B+1), when no
+ * resample crossed zero. A p-value there is a bound, not an estimate.
+ */
+export function bootstrapFloor(resamples: number): number {
+  return 2 / (resamples + 1);
+}
+
+/** A p-value; at the bootstrap's floor (given `resamples`) it is shown as the bound `≤ 2/(B+1)`. */
+export function pValue(p: number | null | undefined, resamples?: number): string {
   if (p === null || p === undefined) return '—';
+  if (resamples !== undefined && p <= bootstrapFloor(resamples) * (1 + 1e-9))
+    return `≤ ${Number(bootstrapFloor(resamples).toPrecision(3))}`;
   if (p < 0.001) return '< 0.001';
   return p.toFixed(3);
 }

@@ -20,7 +20,7 @@ h1{font-size:1.6rem;margin:0 0 4px} h2{font-size:1.2rem;margin:28px 0 8px;border
 .pass{background:var(--ok)} .fail{background:var(--bad)} .badge{color:#fff;border-radius:10px;padding:0 8px;font-size:.8rem;font-weight:600} tr.worst td{background:#fff8c5} .muted{color:var(--muted)}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:6px 0} th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg);cursor:pointer;user-select:none} td.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.failed td{background:#ffebe9} .note{background:#ddf4ff;border-left:4px solid #0969da;padding:8px 12px;margin:8px 0}
+tr.failed td{background:#ffebe9} .note{background:#ddf4ff;border-left:4px solid #0969da;padding:8px 12px;margin:8px 0} .note.warning{background:#fff8c5;border-left-color:#bf8700}
 .charts{display:flex;flex-wrap:wrap;gap:24px} figure{margin:0} figcaption{font-size:.85rem;color:var(--muted);text-align:center}
 svg text{font-size:11px;fill:#57606a} code{background:var(--bg);padding:1px 4px;border-radius:4px}
 `;
@@ -121,6 +121,7 @@ export function renderHtml(report: EvalReport): string {
     `<header><h1>Slipway evaluation <span class="verdict ${pass ? 'pass' : 'fail'}" id="verdict">${pass ? 'PASS' : 'FAIL'}</span></h1>`,
     `<p class="muted">${html(report.candidate.name)}${report.candidate.version ? ` v${html(report.candidate.version)}` : ''} vs ${html(baseline)} · ${html(report.dataset.path)} (${report.dataset.rows.toLocaleString('en-US')} rows) · ${html(report.createdAt)}</p></header>`,
   );
+  for (const w of report.warnings ?? []) parts.push(`<div class="note warning">⚠ ${html(w)}</div>`);
   for (const n of report.notes) parts.push(`<div class="note">${html(n)}</div>`);
   parts.push(`<h2>Gates (${report.gates.filter((g) => g.passed).length}/${report.gates.length} passed)</h2>`);
   parts.push(
@@ -141,7 +142,7 @@ export function renderHtml(report: EvalReport): string {
       ['Metric', 'Candidate', `${conf}% CI`, 'Baseline', 'Δ', `Δ ${conf}% CI`, 'p'],
       report.metrics.map(
         (m) =>
-          `<tr><td><code>${html(m.name)}</code> ${m.greaterIsBetter ? '↑' : '↓'}${m.note ? `<br><span class="muted">${html(m.note)}</span>` : ''}</td>${cellN(m.candidate)}<td>${html(interval(m.ci))}</td>${cellN(m.baseline)}${cellN(m.delta, signed(m.delta))}<td>${html(interval(m.deltaCi))}</td>${cellN(m.pValue, pValue(m.pValue))}</tr>`,
+          `<tr><td><code>${html(m.name)}</code> ${m.greaterIsBetter ? '↑' : '↓'}${m.note ? `<br><span class="muted">${html(m.note)}</span>` : ''}</td>${cellN(m.candidate)}<td>${html(interval(m.ci))}</td>${cellN(m.baseline)}${cellN(m.delta, signed(m.delta))}<td>${html(interval(m.deltaCi))}</td>${cellN(m.pValue, pValue(m.pValue, report.bootstrap.resamples))}</tr>`,
       ),
     ),
     `<p class="muted">Percentile intervals from ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap.${report.mcnemar ? ` McNemar exact test on accuracy: candidate-only correct ${report.mcnemar.b}, baseline-only correct ${report.mcnemar.c}, p ${pEq(report.mcnemar.pValue)}.` : ''}</p>`,

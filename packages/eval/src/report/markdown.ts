@@ -6,7 +6,7 @@
  * always stay.
  */
 import { htmlText, mdCode, mdText, mermaidLabel } from '@slipway/core/base';
-import { interval, num, pValue, RULE_TEXT, rocOnGrid, signed } from './format.js';
+import { bootstrapFloor, interval, num, pValue, RULE_TEXT, rocOnGrid, signed } from './format.js';
 import {
   missingValuesSection,
   perClassImportanceCells,
@@ -91,6 +91,10 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
   if (report.firstRun) {
     head += '> [!NOTE]\n> First run: there is no baseline, so only absolute thresholds were applied.\n\n';
   }
+  const warnings = report.warnings ?? [];
+  if (warnings.length > 0) {
+    head += `> [!WARNING]\n${warnings.map((w) => `> - ${mdText(w)}`).join('\n')}\n\n`;
+  }
   const gateRows = (list: typeof report.gates) =>
     list.map((g) => [
       g.passed ? '✅' : '❌',
@@ -118,11 +122,11 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
     `${num(m.candidate)}${m.ci ? ` ${interval(m.ci)}` : ''}`,
     num(m.baseline),
     m.delta === null ? '—' : `${signed(m.delta)}${m.deltaCi ? ` ${interval(m.deltaCi)}` : ''}`,
-    pValue(m.pValue),
+    pValue(m.pValue, report.bootstrap.resamples),
   ]);
   const conf = Math.round(report.bootstrap.confidence * 100);
   sections.push(
-    `### Metrics\n\n${table(['Metric', `Candidate [${conf}% CI]`, 'Baseline', `Δ [${conf}% CI]`, 'p'], metricRows)}\n_Intervals: ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap on the same rows._\n`,
+    `### Metrics\n\n${table(['Metric', `Candidate [${conf}% CI]`, 'Baseline', `Δ [${conf}% CI]`, 'p'], metricRows)}\n_Intervals: ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap on the same rows; p ≤ ${Number(bootstrapFloor(report.bootstrap.resamples).toPrecision(3))} is the smallest p ${report.bootstrap.resamples} resamples can show (a bound, not an estimate)._\n`,
   );
   const notes = report.notes.filter((n) => !n.startsWith('First run'));
   if (notes.length > 0) sections.push(`${notes.map((n) => `> ${mdText(n)}`).join('\n>\n')}\n`);

@@ -56,7 +56,7 @@ export function perClassSection(report: EvalReport, mode: Mode): string | null {
             c.recallDelta === null
               ? '—'
               : `${signed(c.recallDelta)}${c.recallDeltaCi ? ` ${interval(c.recallDeltaCi)}` : ''}`,
-            pValue(c.recallPValue),
+            pValue(c.recallPValue, report.bootstrap.resamples),
           ]
         : []),
     ]);
@@ -79,7 +79,7 @@ export function perClassSection(report: EvalReport, mode: Mode): string | null {
     (c) =>
       `<tr><td>${html(c.label)}</td>${td(c.support)}${td(c.predicted)}${td(c.precision)}<td data-v="${c.recall ?? ''}">${html(`${num(c.recall)} ${interval(c.recallCi)}`)}</td>${td(c.f1)}${
         withBaseline
-          ? `${td(c.baselineRecall)}<td data-v="${c.recallDelta ?? ''}">${html(`${signed(c.recallDelta)} ${interval(c.recallDeltaCi)}`)}</td>${td(c.recallPValue, pValue(c.recallPValue))}`
+          ? `${td(c.baselineRecall)}<td data-v="${c.recallDelta ?? ''}">${html(`${signed(c.recallDelta)} ${interval(c.recallDeltaCi)}`)}</td>${td(c.recallPValue, pValue(c.recallPValue, report.bootstrap.resamples))}`
           : ''
       }</tr>`,
   );

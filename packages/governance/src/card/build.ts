@@ -124,6 +124,8 @@ export interface ModelCard {
     /** How nulls in the evaluation data were handled (label rows dropped, features imputed). */
     missingValues: EvalReport['missingValues'] | null;
     notes: string[];
+    /** Significant regressions no gate checks, gates the evaluation set was too small to decide. */
+    warnings: string[];
     createdAt: string;
   } | null;
   topFeatures: { feature: string; permutation: number | null; meanAbsShap: number | null }[];
@@ -238,6 +240,7 @@ export function buildModelCard(input: CardInput): ModelCard {
       residuals: evalReport.residuals?.summary ?? null,
       missingValues: evalReport.missingValues ?? null,
       notes: evalReport.notes ?? [],
+      warnings: evalReport.warnings ?? [],
       createdAt: evalReport.createdAt,
     };
     if (evalReport.slices.length === 0)

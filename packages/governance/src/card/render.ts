@@ -170,6 +170,8 @@ export function renderModelCardMarkdown(card: ModelCard): string {
       if (op.forRecall) out.push(`- recall ≥ ${fmt(op.forRecall.target)} at ${pt(op.forRecall)}`);
     }
     out.push(...taskEvaluationLines(e));
+    if (e.warnings.length > 0)
+      out.push('', '**Warnings from the evaluation:**', ...e.warnings.map((w) => `- ⚠️ ${mdText(w)}`));
     if (e.notes.length > 0)
       out.push('', 'Notes from the evaluation:', ...e.notes.map((n) => `- ${mdText(n)}`));
     out.push('', '### Gates', '');
