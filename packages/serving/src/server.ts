@@ -5,7 +5,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
-import { configSchema, isSlipwayError, SLIPWAY_VERSION, type SlipwayConfig } from '@slipway/core';
+import {
+  configSchema,
+  isSlipwayError,
+  modelFamilyOf,
+  SLIPWAY_VERSION,
+  type SlipwayConfig,
+} from '@slipway/core';
 import type { Predictions, Row } from '@slipway/training';
 import { checkAdminToken } from './http/auth.js';
 import { parseJson, readBody } from './http/body.js';
@@ -260,7 +266,8 @@ export async function startServer(options: ServeOptions): Promise<ServingServer>
     return {
       name: d.name,
       versions: [d.stable.version, ...(d.canary ? [d.canary.version] : [])],
-      platform: 'slipway_tfjs',
+      // The family that answers (stable's): tfjs layers or gradient-boosted trees.
+      platform: modelFamilyOf(d.stable.pkg.manifest) === 'gbdt' ? 'slipway_gbdt' : 'slipway_tfjs',
       inputs: sig.inputs.map((i) => ({ name: i.name, datatype: oipDatatype(i.kind), shape: [-1] })),
       outputs: [
         { name: 'predictions', datatype: 'FP64', shape: [-1] },
