@@ -347,6 +347,7 @@ describe('hostile names and values through every document Slipway writes to GitH
         rows: 240,
         columns: HOSTILE.map((h) => ({ name: h, kind: 'string', missing: 0, distinct: 6, min: h, max: h })),
       },
+      packageModel: null,
       evalReport: report,
       promotions: [
         {

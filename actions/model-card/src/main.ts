@@ -30,6 +30,7 @@ async function run(): Promise<void> {
     signature: facts.signature,
     lineage: facts.lineage,
     profile: facts.profile,
+    packageModel: facts.model,
     evalReport,
   });
   const written = await writeModelCard(resolve(cwd, core.getInput('out-dir') || 'slipway-report/card'), card);

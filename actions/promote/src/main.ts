@@ -27,6 +27,7 @@ import {
   promote,
   readPackageFacts,
   recordModelCard,
+  refreshModelCard,
   registerVersion,
   resolveIdentity,
   storeAuditSink,
@@ -132,6 +133,7 @@ async function run(): Promise<void> {
       signature: facts.signature,
       lineage: facts.lineage,
       profile: facts.profile,
+      packageModel: facts.model,
       evalReport,
     });
     const written = await writeModelCard(
@@ -152,6 +154,19 @@ async function run(): Promise<void> {
       auditKey,
     });
     promoted = result.promoted;
+    if (promoted && !result.unchanged) {
+      // The card written before promotion said "no aliases": store it again with the promotion in it.
+      await refreshModelCard({
+        config: loaded.config,
+        store,
+        model,
+        version: reg.version,
+        audit,
+        auditKey,
+        projectRoot: loaded.root,
+        outDir: resolve(cwd, core.getInput('card-dir') || 'slipway-report/card'),
+      });
+    }
     core.setOutput('version', reg.version);
     core.setOutput('previous-version', result.previousVersion ?? '');
     core.setOutput('refused-by', result.refusedBy?.rule ?? '');

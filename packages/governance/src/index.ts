@@ -32,7 +32,7 @@ export {
   MODEL_CARD_SCHEMA,
   type ModelCard,
 } from './card/build.js';
-export { cardForPackage, cardForVersion } from './card/generate.js';
+export { cardForPackage, cardForVersion, refreshModelCard } from './card/generate.js';
 export { type ProfileSummary, summarizeProfile } from './card/profile.js';
 export { huggingFaceMetadata, modelCardToolkitJson, renderModelCardMarkdown } from './card/render.js';
 export { CARD_JSON, CARD_MARKDOWN, type WrittenCard, writeModelCard } from './card/write.js';

@@ -413,9 +413,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         md5: digests.train.md5,
         digest: digests.train.digest,
         rows: n,
+        fileRows: trainInfo.rowCount,
         ...(labelled.dropped > 0 ? { unlabelledRows: labelled.dropped } : {}),
       },
-      { name: 'eval', path: inputs.datasets.eval!.path, md5: digests.eval.md5, digest: digests.eval.digest },
+      {
+        name: 'eval',
+        path: inputs.datasets.eval!.path,
+        md5: digests.eval.md5,
+        digest: digests.eval.digest,
+        fileRows: evalInfo.rowCount,
+      },
     ];
     let actor: string | null = ci.actor;
     if (!actor) {

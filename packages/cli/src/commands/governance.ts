@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { type LoadedConfig, SlipwayError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
@@ -18,6 +19,7 @@ import {
   promote,
   recordEvalReport,
   recordModelCard,
+  refreshModelCard,
   renderLineage,
   reproduce,
   resolveIdentity,
@@ -411,8 +413,8 @@ export const governanceCommands: Command[] = [
         ).catch(() => {});
         throw err;
       }
-      const result = await withStore(loaded, (store) =>
-        promote({
+      const result = await withStore(loaded, async (store) => {
+        const promoted = await promote({
           store,
           model: model!,
           version: version!,
@@ -422,8 +424,27 @@ export const governanceCommands: Command[] = [
           lookup: lookupFor(),
           audit: auditOf(store),
           auditKey: keyOf(loaded),
-        }),
-      );
+        });
+        if (promoted.promoted && !promoted.unchanged) {
+          // The stored card predates the promotion: rewrite it with the new alias and the audit record.
+          const dir = await mkdtemp(join(tmpdir(), 'slipway-card-'));
+          try {
+            await refreshModelCard({
+              config: loaded.config,
+              store,
+              model: model!,
+              version: version!,
+              audit: auditOf(store),
+              auditKey: keyOf(loaded),
+              projectRoot: loaded.root,
+              outDir: dir,
+            });
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        }
+        return promoted;
+      });
       ctx.output({ ...result, policy: { source: policy.source, sha256: policy.sha256 } }, () =>
         [
           ...result.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.name} [${c.rule}]: ${c.reason}`),

@@ -1,5 +1,5 @@
 /** Renders a ModelCard as MODEL_CARD.md (Hugging Face front matter + Markdown) and Model Card Toolkit JSON. */
-import { mdCode, mdText } from '@slipway/core/base';
+import { mdCode, mdTable, mdText } from '@slipway/core/base';
 import { stringify } from 'yaml';
 import type { CardMetric, ModelCard } from './build.js';
 import { taskEvaluationLines, unlabelledLines } from './render-task.js';
@@ -70,6 +70,40 @@ function missingNote(card: ModelCard, field: string): string {
   return m ? `_Missing: set ${m.source}._` : MISSING;
 }
 
+const count = (n: number | undefined | null) => (typeof n === 'number' ? n.toLocaleString('en-US') : '—');
+
+/** What the training rows and the profile are: the whole file, or a seeded sample of it. */
+function samplingLines(card: ModelCard): string[] {
+  const p = card.training.profile;
+  const train = card.training.datasets.find((d) => d.name === 'train');
+  const maxRows = card.training.params['training.maxRows'];
+  if (p.rows === null) return [`- Rows profiled: ${missingNote(card, 'training rows')}`];
+  if (train?.fileRows === undefined)
+    return [
+      `- Rows profiled (the rows training read; this package's lineage does not record the file's total): ${count(p.rows)}`,
+    ];
+  const read = (train.rows ?? 0) + (train.unlabelledRows ?? 0);
+  if (train.fileRows > read)
+    return [
+      `- Sampled: training read a seeded sample of ${count(read)} of the ${count(train.fileRows)} rows in ${mdCode(train.path)} (training.maxRows ${typeof maxRows === 'number' ? count(maxRows) : '?'}, seed ${card.training.seed}); the profile below describes those ${count(p.rows)} rows, not the whole file.`,
+    ];
+  return [`- Rows in the training file: ${count(train.fileRows)}, all read; profiled: ${count(p.rows)}`];
+}
+
+function hyperParameterLines(card: ModelCard): string[] {
+  const entries = Object.entries(card.training.params).filter(([k]) => k !== 'features');
+  if (entries.length === 0) return [];
+  return [
+    `Hyper-parameters (${card.family === 'gbdt' ? 'gradient-boosted trees' : card.family === 'tfjs' ? 'tfjs layers' : 'from the lineage'}):`,
+    '',
+    mdTable(
+      ['parameter', 'value'],
+      entries.map(([k, v]) => [mdCode(k), v === null ? '—' : mdText(String(v))]),
+    ),
+    '',
+  ];
+}
+
 export function renderModelCardMarkdown(card: ModelCard): string {
   const out: string[] = [];
   out.push(`---\n${stringify(huggingFaceMetadata(card), { lineWidth: 0 })}---`, '');
@@ -85,7 +119,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
       `| Registry version | ${card.version ?? '_not registered_'} |`,
       `| Aliases | ${card.aliases.length > 0 ? card.aliases.map((a) => `${mdCode(a)}`).join(', ') : 'none'} |`,
       `| Task | ${card.task}${card.classes ? ` (classes ${card.classes.map((c) => mdText(String(c))).join(', ')})` : ''}${card.threshold !== null ? `, decision threshold ${card.threshold}` : ''} |`,
-      `| Architecture | ${mdText(card.architecture)} |`,
+      `| Architecture | ${card.architecture ? mdText(card.architecture) : missingNote(card, 'architecture')} |`,
       `| Inputs | ${card.inputs.map((i) => `${mdCode(i.name)} (${i.kind})`).join(', ')} |`,
       `| Label | ${mdCode(card.label)} |`,
       `| Package hash | ${mdCode(card.packageHash)} |`,
@@ -105,20 +139,23 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   out.push('## Training data', '');
   const ds = card.training.datasets;
   if (ds.length > 0) {
-    out.push('| role | path | md5 | rows used |', '| --- | --- | --- | ---: |');
+    out.push('| role | path | md5 | rows in file | rows used |', '| --- | --- | --- | ---: | ---: |');
     for (const d of ds) {
       const evalRows =
         card.evaluation && card.evaluation.dataset.md5 === d.md5 ? card.evaluation.dataset.rows : undefined;
-      out.push(`| ${mdText(d.name)} | ${mdCode(d.path)} | ${mdCode(d.md5)} | ${d.rows ?? evalRows ?? '—'} |`);
+      out.push(
+        `| ${mdText(d.name)} | ${mdCode(d.path)} | ${mdCode(d.md5)} | ${count(d.fileRows)} | ${count(d.rows ?? evalRows)} |`,
+      );
     }
     out.push('', ...unlabelledLines(ds));
   } else out.push('_No datasets recorded in lineage.json._', '');
   const p = card.training.profile;
   out.push(
-    `- Rows in the training file (profiled): ${p.rows ?? missingNote(card, 'training rows')}`,
+    ...samplingLines(card),
     `- Time range: ${p.timeRange ? `${p.timeRange.from} – ${p.timeRange.to} (column ${mdCode(p.timeRange.column)})` : missingNote(card, 'training time range')}`,
     `- Training: backend ${card.training.backend}, seed ${card.training.seed}, ${card.training.startedAt} – ${card.training.endedAt}`,
     '',
+    ...hyperParameterLines(card),
   );
   if (p.columns.length > 0) {
     out.push(
@@ -289,7 +326,7 @@ export function modelCardToolkitJson(card: ModelCard): Record<string, unknown> {
     });
   }
   const parameters: Record<string, unknown> = {
-    model_architecture: card.architecture,
+    ...(card.architecture ? { model_architecture: card.architecture } : {}),
     data,
     input_format: card.inputs.map((i) => `${i.name}: ${i.kind}`).join(', '),
     output_format:
