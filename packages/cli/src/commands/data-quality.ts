@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   findConfigFile,
   loadConfig,
@@ -10,7 +10,9 @@ import {
 import {
   type DataSchema,
   type DriftReport,
+  describeDataset,
   driftReport,
+  driftRoles,
   inferSchema,
   mergeProfiles,
   type Profile,
@@ -34,6 +36,13 @@ function abs(ctx: CommandContext, path: string): string {
   return isAbsolute(path) ? path : resolve(ctx.cwd, path);
 }
 
+/** A path as reports show it: relative to the project (--cwd) when inside it, never this machine's layout. */
+function shown(ctx: CommandContext, path: string): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(ctx.cwd, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split(sep).join('/');
+}
+
 function str(ctx: CommandContext, name: string): string | undefined {
   const v = ctx.flags[name];
   return typeof v === 'string' ? v : undefined;
@@ -54,11 +63,11 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
 }
 
-async function driftConfig(ctx: CommandContext): Promise<SlipwayConfig['drift'] | undefined> {
+async function projectConfig(ctx: CommandContext): Promise<SlipwayConfig | undefined> {
   const file = str(ctx, 'config');
   if (!file && !findConfigFile(ctx.cwd)) return undefined;
   const loaded = await loadConfig({ cwd: ctx.cwd, ...(file ? { file } : {}) });
-  return loaded.config.drift;
+  return loaded.config;
 }
 
 export const dataQualityCommands: Command[] = [
@@ -188,17 +197,32 @@ export const dataQualityCommands: Command[] = [
           },
         );
       }
-      const config = await driftConfig(ctx);
-      const columns = str(ctx, 'columns')
+      const project = await projectConfig(ctx);
+      const config = project?.drift;
+      let columns = str(ctx, 'columns')
         ?.split(',')
         .map((c) => c.trim())
         .filter(Boolean);
+      // In a project, drift is measured on the model's features; ids and other columns are listed, not tested.
+      let notTested: { column: string; reason: string }[] | undefined;
+      if (!columns && project && !/\.json$/i.test(reference)) {
+        const roles = driftRoles(
+          project,
+          (await describeDataset(abs(ctx, reference))).columns.map((c) => c.name),
+        );
+        columns = roles.columns;
+        notTested = roles.notTested;
+      }
       const report = await driftReport({
         reference: abs(ctx, reference),
         current: abs(ctx, current),
         ...(config ? { config } : {}),
         ...(columns ? { columns } : {}),
+        ...(notTested ? { notTested } : {}),
       });
+      // Sources relative to the project: reports never carry this machine's directory layout.
+      report.reference.source = shown(ctx, report.reference.source);
+      report.current.source = shown(ctx, report.current.source);
       const out = str(ctx, 'out');
       if (out) await writeJsonAtomic(abs(ctx, out), report);
       const md = str(ctx, 'markdown');

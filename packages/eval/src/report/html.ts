@@ -111,7 +111,12 @@ function barChart(title: string, bars: [string, number][]): string {
   return `<figure>${svg}<figcaption>${html(title)}</figcaption></figure>`;
 }
 
-export function renderHtml(report: EvalReport): string {
+export interface HtmlOptions {
+  /** Link to the report JSON, relative to the page (default `report.json`, as writeReports lays them out). */
+  jsonHref?: string;
+}
+
+export function renderHtml(report: EvalReport, options: HtmlOptions = {}): string {
   const pass = report.verdict === 'pass';
   const parts: string[] = [];
   const baseline = report.baseline
@@ -290,8 +295,11 @@ export function renderHtml(report: EvalReport): string {
   }
   const missing = missingValuesSection(report, 'html');
   if (missing) parts.push(missing);
-  // The JSON is embedded for tools; "<" is escaped so the data can never close the script element.
-  const json = JSON.stringify(report).replace(/</g, '\\u003c');
+  // The full report is report.json beside this page (writeReports): linked, not embedded, so the page
+  // stays small on large evaluations (the flight example's JSON alone is megabytes).
+  parts.push(
+    `<p class="muted">Every number on this page, and more (all slices, curves, per-class detail), is in <a href="${html(options.jsonHref ?? 'report.json')}">${html(options.jsonHref ?? 'report.json')}</a>.</p>`,
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
@@ -299,7 +307,6 @@ export function renderHtml(report: EvalReport): string {
 <style>${CSS}</style></head>
 <body>
 ${parts.join('\n')}
-<script type="application/json" id="eval-report">${json}</script>
 <script>${JS}</script>
 </body></html>
 `;
