@@ -119,6 +119,7 @@ async function run(): Promise<void> {
     candidate,
     baseline,
     data,
+    root: loaded.root,
     config: loaded.config,
     baselineAlias: alias || undefined,
     baselineVersion,

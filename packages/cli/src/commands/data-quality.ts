@@ -114,6 +114,7 @@ export const dataQualityCommands: Command[] = [
       const dataset = one(ctx, 'data validate <dataset> --schema schema.json');
       const schema = abs(ctx, str(ctx, 'schema') ?? 'schema.json');
       const report = await validateDataset(dataset, schema);
+      report.dataset = shown(ctx, report.dataset);
       ctx.output(report, (d) => {
         const r = d as ValidationReport;
         const lines = [

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  displayPath,
   type Progress,
   resolveProjectPath,
   type SlipwayConfig,
@@ -274,7 +275,7 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
   return {
     schema: MONITOR_REPORT_SCHEMA,
     model: { name: model.signature.name, version: options.version ?? null, packageHash: model.hash },
-    window: { name, source: options.window, rows: window.rowCount },
+    window: { name, source: displayPath(options.window, options.root), rows: window.rowCount },
     alert: reasons.length > 0,
     reasons,
     schemaChanges: changes,

@@ -81,9 +81,14 @@ function unitChart(
   svg += `<text x="${(sx(0) + sx(1)) / 2}" y="${h - 6}" text-anchor="middle">${html(xLabel)}</text>`;
   svg += `<text transform="translate(12 ${(sy(0) + sy(1)) / 2}) rotate(-90)" text-anchor="middle">${html(yLabel)}</text>`;
   for (const s of series) {
-    const d = s.points
-      .map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
-      .join('');
+    // A ROC curve has a point per distinct score (100k+ on large sets); at 0.1 px most coincide, and
+    // drawing each made the page megabytes. Consecutive points that land on the same spot are drawn once.
+    const coords: string[] = [];
+    for (const [x, y] of s.points) {
+      const c = `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`;
+      if (coords[coords.length - 1] !== c) coords.push(c);
+    }
+    const d = coords.map((c, i) => `${i === 0 ? 'M' : 'L'}${c}`).join('');
     svg += `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="4 4"' : ''}/>`;
     if (s.dots)
       for (const [x, y] of s.points)

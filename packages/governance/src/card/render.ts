@@ -70,6 +70,13 @@ function missingNote(card: ModelCard, field: string): string {
   return m ? `_Missing: set ${m.source}._` : MISSING;
 }
 
+/** The origin when it is a URL (https://…, git@host:…); a local path would show this machine's layout. */
+function remoteUrlOf(url: string | null): string | null {
+  return url && /^(?:[a-z][a-z0-9+.-]*:\/\/|[\w.-]+@[\w.-]+:)/i.test(url) && !url.startsWith('file:')
+    ? url
+    : null;
+}
+
 const count = (n: number | undefined | null) => (typeof n === 'number' ? n.toLocaleString('en-US') : '—');
 
 /** What the training rows and the profile are: the whole file, or a seeded sample of it. */
@@ -275,7 +282,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   const l = card.lineage;
   out.push(
     `- Data: ${l.datasets.map((d) => `${mdText(d.name)} ${mdCode(d.md5)}`).join(', ') || '—'}`,
-    `- Code: ${l.code.commit ? `${mdCode(l.code.commit)}${l.code.branch ? ` on ${mdCode(l.code.branch)}` : ''}${l.code.dirty ? ' (uncommitted changes)' : ''}` : '_no commit recorded_'}${l.code.remoteUrl ? ` (${l.code.remoteUrl})` : ''}`,
+    `- Code: ${l.code.commit ? `${mdCode(l.code.commit)}${l.code.branch ? ` on ${mdCode(l.code.branch)}` : ''}${l.code.dirty ? ' (uncommitted changes)' : ''}` : '_no commit recorded_'}${remoteUrlOf(l.code.remoteUrl) ? ` (${mdText(remoteUrlOf(l.code.remoteUrl)!)})` : ''}`,
     `- Config: ${mdCode(l.configHash)} (file ${mdCode(l.configFileHash)})`,
     `- Run: ${l.runId ?? '—'}${l.ci?.runUrl ? ` ([CI run](${l.ci.runUrl}))` : ''}`,
     `- Package: ${mdCode(card.packageHash)}`,
@@ -313,7 +320,8 @@ export function modelCardToolkitJson(card: ModelCard): Record<string, unknown> {
   if (card.version) details.version = { name: card.version, date: card.generatedAt.slice(0, 10) };
   if (card.license) details.licenses = [{ identifier: card.license }];
   details.path = card.packageHash;
-  if (card.lineage.code.remoteUrl) details.references = [{ reference: card.lineage.code.remoteUrl }];
+  const origin = remoteUrlOf(card.lineage.code.remoteUrl);
+  if (origin) details.references = [{ reference: origin }];
 
   const data = card.training.datasets.map((d) => ({
     name: `${d.name}: ${d.path}`,
