@@ -335,6 +335,20 @@ async function promote(d: Demo, version: string): Promise<string | null> {
   return previous.result.aliases?.champion ?? null;
 }
 
+/** Package hash → registry version for `versions`, from the registry (slipway models show). */
+async function packageVersions(d: Demo, versions: string[]): Promise<Record<string, string>> {
+  const { result } = await slipway<{ versions: { version: string; tags: Record<string, string> }[] }>(d.cli, [
+    'models',
+    'show',
+    d.spec.model,
+  ]);
+  const out: Record<string, string> = {};
+  for (const v of result.versions)
+    if (versions.includes(v.version) && v.tags['slipway.package.hash'])
+      out[v.tags['slipway.package.hash']] = v.version;
+  return out;
+}
+
 /** Canaries the new champion against the one it replaced, when there is one to compare with. */
 async function rollOut(
   d: Demo,
@@ -350,6 +364,7 @@ async function rollOut(
       dataDir: join(d.app, 'data'),
       traffic: d.spec.traffic,
       say,
+      versions: await packageVersions(d, [previousChampion, version]),
     };
     d.summary.canary = await canaryRollout(run, `models:/${d.spec.model}/${previousChampion}`, packageDir);
   } else if (previousChampion === version) {
