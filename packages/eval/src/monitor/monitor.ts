@@ -22,6 +22,7 @@ import { evaluatePredictions } from '../evaluate-predictions.js';
 import type { RawLabel } from '../labels.js';
 import { predictionDrift as computePredictionDrift } from './prediction-drift.js';
 import { MONITOR_REPORT_SCHEMA, type MonitorReport, type SchemaChange } from './types.js';
+import { windowDriftConfig } from './window-drift.js';
 
 export interface MonitorOptions {
   model: LoadedModelPackage;
@@ -179,10 +180,11 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
     .filter((c) => info.columns.some((w) => w.name === c));
   const window = await readTable(options.window);
   task.tick();
+  const sized = windowDriftConfig(config.drift, window.rowCount);
   const drift = await driftReport({
     reference: profile,
     current: window,
-    config: config.drift,
+    config: sized.config,
     columns: inputs,
     notTested: driftRoles(
       config,
@@ -278,6 +280,7 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
     window: { name, source: displayPath(options.window, options.root), rows: window.rowCount },
     alert: reasons.length > 0,
     reasons,
+    warnings: sized.warning ? [sized.warning] : [],
     schemaChanges: changes,
     drift,
     predictionDrift,

@@ -21,6 +21,7 @@ export function renderMonitorMarkdown(report: MonitorReport): string {
   if (report.reasons.length) {
     lines.push(...report.reasons.map((r) => `- ${mdText(r)}`), '');
   }
+  for (const w of report.warnings ?? []) lines.push(`> [!WARNING]\n> ${mdText(w)}`, '');
   if (report.schemaChanges.length) {
     lines.push(
       '### Schema changes',
