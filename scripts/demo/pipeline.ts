@@ -332,6 +332,9 @@ async function promote(d: Demo, version: string): Promise<string | null> {
       `promotion refused by ${promoted.result.refusedBy?.rule}: ${promoted.result.refusedBy?.reason}`,
     );
   say(`  champion: ${promoted.result.previousVersion ?? '(none)'} → ${version}`);
+  // The promotion re-stored the card with the new alias and its record; out/card shows that card too.
+  await slipway(d.cli, ['card', `${model}:${version}`, '--out', join(d.out, 'card'), '--no-record']);
+  say(`  ${rel(join(d.out, 'card', 'MODEL_CARD.md'))} now names the champion alias and the promotion`);
   return previous.result.aliases?.champion ?? null;
 }
 
