@@ -137,10 +137,13 @@ export async function canaryRollout(
     // Polls the controller while the traffic runs; the step ends when the rollout leaves its active phases.
     // The server names a directory by its package hash; say the registry version next to it.
     const named = (text: string) =>
-      Object.entries(run.versions ?? {}).reduce(
-        (t, [hash, v]) => t.replaceAll(hash.slice(0, 12), `v${v} (package ${hash.slice(0, 12)})`),
-        text,
-      );
+      Object.entries(run.versions ?? {})
+        .reduce(
+          (t, [hash, v]) =>
+            t.replaceAll(`(version ${hash.slice(0, 12)})`, `(v${v}, package ${hash.slice(0, 12)})`),
+          text,
+        )
+        .replaceAll(`${run.dataDir.replace(/[/\\]data$/, '')}/`, '');
     const finished = (async () => {
       let lastLine = '';
       // Every step is told, also those that ran between two polls.
