@@ -441,7 +441,7 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
   });
   const warnings = [
     ...undecidableGates(metrics, config.gates, n, config.bootstrap.confidence),
-    ...ungatedRegressions(metrics, config.gates, config.bootstrap.confidence),
+    ...ungatedRegressions(metrics, config.gates, config.bootstrap.confidence, config.bootstrap.resamples),
   ];
   if (!base) {
     notes.unshift(

@@ -35,7 +35,7 @@ describe('honest statistics', () => {
     });
     expect(core.verdict).toBe('pass');
     const text = core.warnings?.join('\n') ?? '';
-    expect(text).toMatch(/log_loss regressed significantly/);
+    expect(text).toMatch(/log_loss regressed significantly \(Δ [0-9.e-]+, 95% CI \[[^\]]+\], p ≤ 0\.00995\)/);
     expect(text).not.toMatch(/brier regressed/); // gated: the gate speaks for it
     expect(text).not.toMatch(/roc_auc regressed/);
     // Without a baseline there is nothing to regress from.

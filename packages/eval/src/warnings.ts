@@ -4,7 +4,7 @@
  * where a target is zero (scikit-learn divides by machine epsilon there, giving values near 1e15).
  */
 import type { GateSpec } from '@slipway/core';
-import { num } from './report/format.js';
+import { num, pValue } from './report/format.js';
 import type { MetricResult } from './report/types.js';
 
 const pct = (c: number) => `${Math.round(c * 100)}%`;
@@ -14,6 +14,7 @@ export function ungatedRegressions(
   metrics: readonly MetricResult[],
   gates: Record<string, GateSpec>,
   confidence: number,
+  resamples?: number,
 ): string[] {
   const out: string[] = [];
   for (const m of metrics) {
@@ -21,7 +22,7 @@ export function ungatedRegressions(
     const worse = m.greaterIsBetter ? m.deltaCi.high < 0 : m.deltaCi.low > 0;
     if (!worse) continue;
     out.push(
-      `${m.name} regressed significantly (Δ ${num(m.delta)}, ${pct(confidence)} CI [${num(m.deltaCi.low)}, ${num(m.deltaCi.high)}]${m.pValue !== null ? `, p ${num(m.pValue, 3)}` : ''}) and no gate checks it: add a gate for ${m.name} or confirm the regression is acceptable.`,
+      `${m.name} regressed significantly (Δ ${num(m.delta)}, ${pct(confidence)} CI [${num(m.deltaCi.low)}, ${num(m.deltaCi.high)}]${m.pValue !== null ? `, p ${pValue(m.pValue, resamples)}` : ''}) and no gate checks it: add a gate for ${m.name} or confirm the regression is acceptable.`,
     );
   }
   return out;
