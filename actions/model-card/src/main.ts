@@ -58,7 +58,9 @@ async function run(): Promise<void> {
   if (core.getBooleanInput('summary')) {
     // The YAML front matter is metadata for model hubs; the summary shows the card itself.
     const body = written.markdown.replace(/^---\n[\s\S]*?\n---\n/, '');
-    await appendJobSummary(`<details><summary>Model card: ${htmlText(name)}</summary>\n\n${body}\n</details>\n`);
+    await appendJobSummary(
+      `<details><summary>Model card: ${htmlText(name)}</summary>\n\n${body}\n</details>\n`,
+    );
   }
 }
 
