@@ -156,16 +156,21 @@ async function run(): Promise<void> {
     promoted = result.promoted;
     if (promoted && !result.unchanged) {
       // The card written before promotion said "no aliases": store it again with the promotion in it.
-      await refreshModelCard({
-        config: loaded.config,
-        store,
-        model,
-        version: reg.version,
-        audit,
-        auditKey,
-        projectRoot: loaded.root,
-        outDir: resolve(cwd, core.getInput('card-dir') || 'slipway-report/card'),
-      });
+      // The promotion is done and audited either way; a card that cannot be rebuilt is a warning.
+      try {
+        await refreshModelCard({
+          config: loaded.config,
+          store,
+          model,
+          version: reg.version,
+          audit,
+          auditKey,
+          projectRoot: loaded.root,
+          outDir: resolve(cwd, core.getInput('card-dir') || 'slipway-report/card'),
+        });
+      } catch (err) {
+        core.warning(`the model card was not refreshed after promotion: ${(err as Error).message}`);
+      }
     }
     core.setOutput('version', reg.version);
     core.setOutput('previous-version', result.previousVersion ?? '');

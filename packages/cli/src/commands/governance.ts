@@ -425,8 +425,10 @@ export const governanceCommands: Command[] = [
           audit: auditOf(store),
           auditKey: keyOf(loaded),
         });
+        let card: { refreshed: boolean; reason?: string } = { refreshed: false };
         if (promoted.promoted && !promoted.unchanged) {
           // The stored card predates the promotion: rewrite it with the new alias and the audit record.
+          // The promotion itself is done and audited; a card that cannot be rebuilt is reported, not fatal.
           const dir = await mkdtemp(join(tmpdir(), 'slipway-card-'));
           try {
             await refreshModelCard({
@@ -439,11 +441,14 @@ export const governanceCommands: Command[] = [
               projectRoot: loaded.root,
               outDir: dir,
             });
+            card = { refreshed: true };
+          } catch (err) {
+            card = { refreshed: false, reason: (err as Error).message };
           } finally {
             await rm(dir, { recursive: true, force: true });
           }
         }
-        return promoted;
+        return { ...promoted, card };
       });
       ctx.output({ ...result, policy: { source: policy.source, sha256: policy.sha256 } }, () =>
         [
@@ -453,6 +458,11 @@ export const governanceCommands: Command[] = [
               ? `${model}@${result.alias} already points at v${version}; nothing moved (audit #${result.audit.seq})`
               : `${model}@${result.alias}: v${result.previousVersion ?? '(unset)'} → v${version} by ${result.actor} (audit #${result.audit.seq})`
             : `REFUSED by ${result.refusedBy!.rule}: ${result.refusedBy!.reason}`,
+          ...(result.card.refreshed
+            ? ['model card re-stored with the new alias and this promotion']
+            : result.card.reason
+              ? [`model card not refreshed: ${result.card.reason} (run slipway card ${model}:${version})`]
+              : []),
         ].join('\n'),
       );
       return result.promoted ? 0 : 1;
