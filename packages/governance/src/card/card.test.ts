@@ -242,4 +242,19 @@ describe('the card describes its package', () => {
       '| train | `data/train.parquet` | `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` | 1,477,911 | 1,000 |',
     );
   });
+
+  it('names the code origin only when it is a URL, never a path on the training machine', () => {
+    const local = {
+      ...lineage,
+      code: { ...lineage.code, remoteUrl: '/home/runner/work/flights/origin.git' },
+    };
+    const md = renderModelCardMarkdown(
+      buildModelCard({ ...base, lineage: local, config: cardConfig(), evalReport: evalReport() }),
+    );
+    expect(md).not.toContain('/home/runner');
+    const url = renderModelCardMarkdown(
+      buildModelCard({ ...base, config: cardConfig(), evalReport: evalReport() }),
+    );
+    expect(url).toContain('(https:​//github.com/acme/flights)');
+  });
 });
