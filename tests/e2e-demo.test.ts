@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,16 @@ interface Summary {
   files: Record<string, string>;
 }
 
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
 async function runDemo(workdir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Summary> {
   const summaryFile = join(workdir, 'summary.json');
   await run(process.execPath, [demo, '--workdir', workdir, '--json-summary', summaryFile, ...extra], {
@@ -41,7 +51,7 @@ describe('pnpm demo (embedded store)', () => {
   });
 
   it('first run: no champion, absolute gates, card, register, promote, monitor, intact audit log', async () => {
-    workdir = await mkdtemp(join(tmpdir(), 'slipway-demo-'));
+    workdir = await mkdtemp(join(tmpdir(), 'slipway-demo-unique-dir-'));
     const s = await runDemo(workdir);
     expect(s.train.cached).toBe(false);
     expect(s.eval).toEqual({ verdict: 'pass', firstRun: true });
@@ -62,6 +72,18 @@ describe('pnpm demo (embedded store)', () => {
     }
     const md = await readFile(join(workdir, 'out/eval/report.md'), 'utf8');
     expect(md.length).toBeLessThanOrEqual(65_536);
+    // The HTML report links report.json instead of embedding it, and stays under 1 MB.
+    expect((await stat(join(workdir, 'out/eval/report.html'))).size).toBeLessThan(1024 * 1024);
+    // No output names the directory the demo ran in (on a runner: /home/runner/work/…).
+    const leaks: string[] = [];
+    for (const f of await listFiles(join(workdir, 'out'))) {
+      if ((await readFile(f, 'utf8')).includes(workdir)) leaks.push(f);
+    }
+    const registered = JSON.parse(
+      await readFile(join(workdir, '.slipway/models/flight-delay/model.json'), 'utf8'),
+    );
+    if (String(registered.description).includes(workdir)) leaks.push('registered model description');
+    expect(leaks).toEqual([]);
     expect(md).toMatch(/pass/i);
     const report = JSON.parse(await readFile(join(workdir, 'out/eval/report.json'), 'utf8'));
     expect(report.verdict).toBe('pass');

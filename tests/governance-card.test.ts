@@ -10,6 +10,7 @@ import {
   cardConfig,
   evalReport,
   lineage,
+  packageModel,
   profile,
   signature,
 } from '../packages/governance/src/testing/card-fixtures.js';
@@ -64,6 +65,7 @@ describe('model card interop', () => {
       signature,
       lineage,
       profile,
+      packageModel,
       evalReport: evalReport(),
     });
     const written = await writeModelCard(dir, card);
@@ -115,6 +117,7 @@ describe('model card interop', () => {
       signature,
       lineage,
       profile,
+      packageModel,
       evalReport: evalReport(),
     });
     const written = await writeModelCard(dir, card);

@@ -12,14 +12,16 @@ import {
   offlineLookup,
   parsePolicy,
   readEvalReport,
+  refreshModelCard,
   registerVersion,
   renderLineage,
   reproduce,
   storeAuditSink,
   VERSION_TAGS,
 } from '@slipway/governance';
+import { auditRecord } from '@slipway/serving';
 import { LocalStore } from '@slipway/tracking';
-import { train } from '@slipway/training';
+import { loadModelPackage, train } from '@slipway/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { governanceCommands } from '../packages/cli/src/commands/governance.js';
 import { evalReport } from '../packages/governance/src/testing/card-fixtures.js';
@@ -108,6 +110,23 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const saved = { ...process.env };
+  for (const k of ['SLIPWAY_TRACKING_URI', 'MLFLOW_TRACKING_URI', 'GITHUB_ACTIONS']) delete process.env[k];
+  try {
+    const code = await main(
+      [...args, '--cwd', dir],
+      { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
+      governanceCommands,
+    );
+    return { code, stdout, stderr };
+  } finally {
+    process.env = saved;
+  }
+}
+
 describe('lineage chain', () => {
   it('links data → commit → config → run → package → registry → promotions → rollouts', async () => {
     const chain = await lineageChain({ store, model: 'lineage-demo', version, audit: storeAuditSink(store) });
@@ -129,6 +148,55 @@ describe('lineage chain', () => {
     expect(text).toContain(`commit   ${commit}`);
     expect(text.indexOf('data')).toBeLessThan(text.indexOf('commit'));
     expect(text.indexOf('registry')).toBeLessThan(text.indexOf('rollouts'));
+  });
+
+  it('shows the rollouts the server recorded, which name the package by hash and their steps not at all', async () => {
+    const audit = storeAuditSink(store);
+    const pkg = await loadModelPackage(packageDir);
+    const canary = { source: packageDir, version: pkg.hash.slice(0, 12), hash: pkg.hash };
+    const other = { source: '/elsewhere', version: 'f'.repeat(12), hash: 'f'.repeat(64) };
+    const at = '2026-12-01T00:00:00.000Z';
+    const events = [
+      { type: 'rollout.started', model: 'lineage-demo', at, details: { canary, stable: other, steps: 2 } },
+      { type: 'rollout.step', model: 'lineage-demo', at, details: { step: 0, setWeight: 50 } },
+      { type: 'rollout.step', model: 'lineage-demo', at, details: { step: 1, setWeight: 100 } },
+      { type: 'rollout.completed', model: 'lineage-demo', at, details: { stable: canary } },
+      // A later rollout of another package: its steps are not this version's.
+      { type: 'rollout.started', model: 'lineage-demo', at, details: { canary: other, stable: canary } },
+      { type: 'rollout.step', model: 'lineage-demo', at, details: { step: 0, setWeight: 25 } },
+    ] as const;
+    for (const e of events) await appendAudit(audit, auditRecord(e as never, 'alice'));
+    const chain = await lineageChain({ store, model: 'lineage-demo', version, audit });
+    const types = chain.rollouts.map((r) => r.data.type);
+    // The later rollout's start names this package as its stable, so it is listed; its step is not.
+    expect(types.filter((t) => t !== undefined)).toEqual([
+      'rollout.started',
+      'rollout.step',
+      'rollout.step',
+      'rollout.completed',
+      'rollout.started',
+    ]);
+    expect(chain.rollouts.filter((r) => r.data.setWeight === 25)).toEqual([]);
+    const cli1 = await cli(['lineage', 'lineage-demo', version]);
+    expect(cli1.stdout).not.toMatch(/rollouts\s+none/);
+    expect(cli1.stdout).toContain('rollout.completed');
+  });
+
+  it('a promotion refreshes the stored card: current aliases and the promotion record', async () => {
+    const out = join(dir, 'card-refresh');
+    const { written } = await refreshModelCard({
+      config: (await loadConfig({ cwd: dir })).config,
+      store,
+      model: 'lineage-demo',
+      version,
+      audit: storeAuditSink(store),
+      projectRoot: dir,
+      outDir: out,
+    });
+    expect(written.markdown).toMatch(/\| Aliases \| `champion` \|/);
+    expect(written.markdown).toMatch(/- Promoted to `champion` by alice at /);
+    const v = await store.getModelVersion('lineage-demo', version);
+    expect(v.tags[VERSION_TAGS.cardSha256]).toBe(written.sha256);
   });
 
   it('reports a break when the version tag names another package', async () => {
@@ -170,23 +238,6 @@ describe('reproduce', () => {
 });
 
 describe('the CLI verbs', () => {
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const saved = { ...process.env };
-    for (const k of ['SLIPWAY_TRACKING_URI', 'MLFLOW_TRACKING_URI', 'GITHUB_ACTIONS']) delete process.env[k];
-    try {
-      const code = await main(
-        [...args, '--cwd', dir],
-        { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
-        governanceCommands,
-      );
-      return { code, stdout, stderr };
-    } finally {
-      process.env = saved;
-    }
-  }
-
   it('card <version> --eval stores the report and the card; lineage shows them', async () => {
     const reportFile = join(dir, 'report.json');
     const run = await store.getRun((await store.getModelVersion('lineage-demo', version)).runId!);

@@ -125,5 +125,11 @@ describe('slipway train / predict / serve with gradient-boosted trees', () => {
     const body = (await r.json()) as { predictions: number[]; labels: number[] };
     expect(body.predictions).toEqual(Array.from(direct.values.subarray(0, 5)));
     expect(body.labels).toEqual(body.predictions.map((v) => (v >= 0.5 ? 1 : 0)));
+    // OIP model metadata names the family that answers.
+    const served = await loadModelPackage(packageDir);
+    const meta = (await (await fetch(`${url}/v2/models/${served.signature.name}`)).json()) as {
+      platform: string;
+    };
+    expect(meta.platform).toBe('slipway_gbdt');
   });
 });

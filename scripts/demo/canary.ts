@@ -91,11 +91,23 @@ async function startServer(
   return { child, url };
 }
 
+type Step = { setWeight: number } | { pause: { duration?: string } } | { analysis: unknown };
+
 interface RolloutState {
   phase: string;
   weight: number;
   message: string;
-  stable: { version: string } | null;
+  stable: { version: string; hash?: string } | null;
+  canary: { version: string; hash?: string } | null;
+  steps: Step[];
+  currentStepIndex: number | null;
+}
+
+function stepText(s: Step | undefined): string {
+  if (!s) return 'step';
+  if ('setWeight' in s) return `set weight ${s.setWeight}%`;
+  if ('pause' in s) return s.pause.duration ? `pause ${s.pause.duration}` : 'pause until promoted';
+  return 'analysis';
 }
 
 export interface CanaryRun {
@@ -104,6 +116,8 @@ export interface CanaryRun {
   dataDir: string;
   traffic: DemoTraffic;
   say: (line: string) => void;
+  /** Registry versions by package hash prefix, so the story says "v2" where the registry does. */
+  versions?: Record<string, string>;
 }
 
 /** Rolls `canarySource` (a registered version) out as a canary of `stableSource` under replayed traffic. */
@@ -121,15 +135,35 @@ export async function canaryRollout(
     let finalState: RolloutState | null = null;
     const t0 = Date.now();
     // Polls the controller while the traffic runs; the step ends when the rollout leaves its active phases.
+    // The server names a directory by its package hash; say the registry version next to it.
+    const named = (text: string) =>
+      Object.entries(run.versions ?? {})
+        .reduce(
+          (t, [hash, v]) =>
+            t.replaceAll(`(version ${hash.slice(0, 12)})`, `(v${v}, package ${hash.slice(0, 12)})`),
+          text,
+        )
+        .replaceAll(`${run.dataDir.replace(/[/\\]data$/, '')}/`, '');
     const finished = (async () => {
       let lastLine = '';
+      // Every step is told, also those that ran between two polls.
+      let told = -1;
       for (;;) {
         await new Promise((r) => setTimeout(r, 500));
         const { result } = await slipway<RolloutState>(cli, ['canary', 'status', ...admin]);
-        const line = `  canary: ${result.phase}, weight ${result.weight}% — ${result.message}`;
+        const done = result.phase !== 'Progressing' && result.phase !== 'Paused';
+        const upTo = done
+          ? result.phase === 'Healthy'
+            ? result.steps.length - 1
+            : told
+          : (result.currentStepIndex ?? told);
+        for (let i = told + 1; i <= upTo; i++)
+          say(`  canary step ${i + 1}/${result.steps.length}: ${stepText(result.steps[i])}`);
+        told = Math.max(told, upTo);
+        const line = `  canary: ${result.phase}, weight ${done && result.phase === 'Healthy' ? 100 : result.weight}% — ${named(result.message)}`;
         if (line !== lastLine) say(line);
         lastLine = line;
-        if (result.phase !== 'Progressing' && result.phase !== 'Paused') {
+        if (done) {
           finalState = result;
           return;
         }

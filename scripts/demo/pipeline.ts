@@ -332,7 +332,24 @@ async function promote(d: Demo, version: string): Promise<string | null> {
       `promotion refused by ${promoted.result.refusedBy?.rule}: ${promoted.result.refusedBy?.reason}`,
     );
   say(`  champion: ${promoted.result.previousVersion ?? '(none)'} → ${version}`);
+  // The promotion re-stored the card with the new alias and its record; out/card shows that card too.
+  await slipway(d.cli, ['card', `${model}:${version}`, '--out', join(d.out, 'card'), '--no-record']);
+  say(`  ${rel(join(d.out, 'card', 'MODEL_CARD.md'))} now names the champion alias and the promotion`);
   return previous.result.aliases?.champion ?? null;
+}
+
+/** Package hash → registry version for `versions`, from the registry (slipway models show). */
+async function packageVersions(d: Demo, versions: string[]): Promise<Record<string, string>> {
+  const { result } = await slipway<{ versions: { version: string; tags: Record<string, string> }[] }>(d.cli, [
+    'models',
+    'show',
+    d.spec.model,
+  ]);
+  const out: Record<string, string> = {};
+  for (const v of result.versions)
+    if (versions.includes(v.version) && v.tags['slipway.package.hash'])
+      out[v.tags['slipway.package.hash']] = v.version;
+  return out;
 }
 
 /** Canaries the new champion against the one it replaced, when there is one to compare with. */
@@ -345,6 +362,7 @@ async function rollOut(d: Demo, previousChampion: string | null, version: string
       dataDir: join(d.app, 'data'),
       traffic: d.spec.traffic,
       say,
+      versions: await packageVersions(d, [previousChampion, version]),
     };
     // The server rolls out only registered versions holding an allowed alias (the new champion here).
     d.summary.canary = await canaryRollout(

@@ -9,7 +9,9 @@ import { resolveProjectPath, writeJsonAtomic } from '@slipway/core';
 import {
   type DriftReport,
   dataStatus,
+  describeDataset,
   driftReport,
+  driftRoles,
   renderDriftMarkdown,
   type StatusReport,
   type ValidationReport,
@@ -125,13 +127,18 @@ async function run(): Promise<void> {
       ? resolve(cwd, core.getInput('reference'))
       : inProject(data.train);
     const current = core.getInput('current') ? resolve(cwd, core.getInput('current')) : inProject(data.eval);
-    const columns = [...new Set(loaded.config.features.map((f) => f.column))];
+    // The model's features are tested; ids and other columns are listed as not tested (one count everywhere).
+    const roles = driftRoles(
+      loaded.config,
+      (await describeDataset(reference)).columns.map((c) => c.name),
+    );
     // Paths relative to the workspace (the step's cwd) read as the repository knows them in the report.
     drift = await driftReport({
       reference: relative(process.cwd(), reference),
       current: relative(process.cwd(), current),
       config: loaded.config.drift,
-      columns,
+      columns: roles.columns,
+      notTested: roles.notTested,
     });
     sections.push(renderDriftMarkdown(drift));
     if (drift.drifted) {

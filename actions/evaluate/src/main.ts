@@ -7,7 +7,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { fsError, resolveProjectPath } from '@slipway/core';
+import { fsError, mdCode, resolveProjectPath } from '@slipway/core';
 import { type EvalReport, evaluate, renderMarkdown, writeReports } from '@slipway/eval';
 import {
   type Annotation,
@@ -50,12 +50,12 @@ async function readDataCheck(
   if (d.status) {
     const bad = d.status.entries.filter((e) => e.state === 'modified' || e.state === 'missing');
     lines.push(
-      `- Versions: ${bad.length === 0 ? `${d.status.entries.length} versioned path(s) match their .dvc files` : `${bad.map((e) => `\`${e.path}\` ${e.state}`).join(', ')}`}`,
+      `- Versions: ${bad.length === 0 ? `${d.status.entries.length} versioned path(s) match their .dvc files` : `${bad.map((e) => `${mdCode(e.path)} ${e.state}`).join(', ')}`}`,
     );
   }
   for (const v of d.validations) {
     lines.push(
-      `- \`${relative(workspace, resolve(workspace, v.dataset))}\`: ${v.rowCount} rows, ${v.results.length - v.anomalies.length}/${v.results.length} expectations met`,
+      `- ${mdCode(relative(workspace, resolve(workspace, v.dataset)))}: ${v.rowCount} rows, ${v.results.length - v.anomalies.length}/${v.results.length} expectations met`,
     );
   }
   if (d.validations.length === 0) lines.push('- Validation: skipped (no schema)');
@@ -119,6 +119,7 @@ async function run(): Promise<void> {
     candidate,
     baseline,
     data,
+    root: loaded.root,
     config: loaded.config,
     baselineAlias: alias || undefined,
     baselineVersion,

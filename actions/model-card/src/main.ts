@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { fsError } from '@slipway/core';
+import { fsError, htmlText } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import { appendJobSummary, formatActionError, loadActionProject, prepareActionStore } from '@slipway/github';
 import { buildModelCard, readPackageFacts, recordModelCard, writeModelCard } from '@slipway/governance';
@@ -30,6 +30,7 @@ async function run(): Promise<void> {
     signature: facts.signature,
     lineage: facts.lineage,
     profile: facts.profile,
+    packageModel: facts.model,
     evalReport,
   });
   const written = await writeModelCard(resolve(cwd, core.getInput('out-dir') || 'slipway-report/card'), card);
@@ -57,7 +58,9 @@ async function run(): Promise<void> {
   if (core.getBooleanInput('summary')) {
     // The YAML front matter is metadata for model hubs; the summary shows the card itself.
     const body = written.markdown.replace(/^---\n[\s\S]*?\n---\n/, '');
-    await appendJobSummary(`<details><summary>Model card: ${name}</summary>\n\n${body}\n</details>\n`);
+    await appendJobSummary(
+      `<details><summary>Model card: ${htmlText(name)}</summary>\n\n${body}\n</details>\n`,
+    );
   }
 }
 

@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { resolveProjectPath, SlipwayError } from '@slipway/core';
+import { mdText, resolveProjectPath, SlipwayError } from '@slipway/core';
 import { monitorWindow, renderMonitorMarkdown, writeMonitorReports } from '@slipway/eval';
 import {
   appendJobSummary,
@@ -17,6 +17,7 @@ import {
   GitHubClient,
   loadActionProject,
   readActionContext,
+  renderMonitorIssue,
   resolveIdentity,
   upsertIssue,
 } from '@slipway/github';
@@ -102,16 +103,16 @@ async function run(): Promise<void> {
       .split(',')
       .map((l) => l.trim())
       .filter(Boolean);
-    const windowsList = reasons.map((r) => `- ${r}`).join('\n');
+    const text = renderMonitorIssue({ model: name, version: version ?? null, reasons, sections, runUrl });
     const res = await upsertIssue(client, {
       owner: context.owner,
       repo: context.repo,
       key: `monitor/${name}`,
-      title: `Slipway monitor alert: ${name}`,
-      body: `Slipway's scheduled monitor found a problem with the production model **${heading}**${runUrl ? ` ([run](${runUrl}))` : ''}:\n\n${windowsList}\n\nThis issue is updated on every run while the alert lasts; close it once the model is retrained or the alert is understood.\n\n${sections.join('\n')}`,
+      title: text.title,
+      body: text.body,
       labels,
       identity: await resolveIdentity(client),
-      updateComment: `The monitor raised the alert again${runUrl ? ` ([run](${runUrl}))` : ''}:\n\n${windowsList}`,
+      updateComment: text.updateComment,
       fullReportUrl: runUrl,
     });
     issue = { number: res.number, url: res.url };
@@ -139,7 +140,7 @@ async function run(): Promise<void> {
   core.setOutput('issue-url', issue?.url ?? '');
   core.setOutput('report-dir', relative(workspace, outRoot));
   await appendJobSummary(
-    `## ${alert ? '⚠️' : '✅'} Slipway monitor: ${heading}${dispatched ? ` — retraining dispatched (${workflow})` : ''}${issue ? ` — [issue #${issue.number}](${issue.url})` : ''}\n\n${sections.join('\n')}`,
+    `## ${alert ? '⚠️' : '✅'} Slipway monitor: ${mdText(heading)}${dispatched ? ` — retraining dispatched (${workflow})` : ''}${issue ? ` — [issue #${issue.number}](${issue.url})` : ''}\n\n${sections.join('\n')}`,
   );
   if (alert && core.getBooleanInput('fail-on-alert')) core.setFailed(`monitor alert: ${reasons.join('; ')}`);
 }

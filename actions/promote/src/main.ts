@@ -31,6 +31,7 @@ import {
   promote,
   readPackageFacts,
   recordModelCard,
+  refreshModelCard,
   registerVersion,
   resolveTrustedInputs,
   storeAuditSink,
@@ -163,6 +164,7 @@ async function run(): Promise<void> {
       signature: facts.signature,
       lineage: facts.lineage,
       profile: facts.profile,
+      packageModel: facts.model,
       evalReport,
     });
     const written = await writeModelCard(
@@ -185,6 +187,24 @@ async function run(): Promise<void> {
       gates,
     });
     promoted = result.promoted;
+    if (promoted && !result.unchanged) {
+      // The card written before promotion said "no aliases": store it again with the promotion in it.
+      // The promotion is done and audited either way; a card that cannot be rebuilt is a warning.
+      try {
+        await refreshModelCard({
+          config: loaded.config,
+          store,
+          model,
+          version: reg.version,
+          audit,
+          auditKey,
+          projectRoot: loaded.root,
+          outDir: resolve(cwd, core.getInput('card-dir') || 'slipway-report/card'),
+        });
+      } catch (err) {
+        core.warning(`the model card was not refreshed after promotion: ${(err as Error).message}`);
+      }
+    }
     core.setOutput('version', reg.version);
     core.setOutput('previous-version', result.previousVersion ?? '');
     core.setOutput('refused-by', result.refusedBy?.rule ?? '');

@@ -3,6 +3,8 @@
  * command that never reads the project config needs. `slipway data add` and the CLI's start-up import
  * this instead of the index, which also loads the config schemas (zod, yaml).
  */
+
+export { displayPath } from './display-path.js';
 export { ExitCode, fsError, isSlipwayError, SlipwayError } from './errors.js';
 export {
   commitTemp,
@@ -35,6 +37,7 @@ export {
   md5File,
   sha256File,
 } from './hash.js';
+export { htmlText, mdCode, mdRow, mdTable, mdText, mermaidLabel } from './markdown.js';
 export {
   createProgress,
   formatBytes,

@@ -42,6 +42,7 @@ import type { EvalReport, MetricResult, PerClassResult } from './report/types.js
 import { computeSlices, findColumn, sliceGroups, worstSlices } from './slices.js';
 import { bootstrap } from './uncertainty/bootstrap.js';
 import { mcnemar } from './uncertainty/mcnemar.js';
+import { undecidableGates, ungatedRegressions, zeroTargets } from './warnings.js';
 
 export type EvalConfig = SlipwayConfig['eval'];
 
@@ -82,6 +83,7 @@ export type EvaluationCore = Pick<
   | 'curves'
   | 'primaryMetric'
   | 'notes'
+  | 'warnings'
   | 'operatingPoints'
   | 'mcnemar'
   | 'bootstrap'
@@ -327,6 +329,21 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
     }
     return r;
   });
+  // MAPE over a zero target is a division by machine epsilon (~1e15): no value is better than that one.
+  const zeros = task === 'regression' ? zeroTargets(y) : 0;
+  const mape = metrics.find((m) => m.name === 'mape');
+  if (mape && zeros > 0) {
+    Object.assign(mape, {
+      candidate: null,
+      baseline: null,
+      delta: null,
+      ci: null,
+      deltaCi: null,
+      pValue: null,
+    });
+    mape.note = `mape is undefined: ${zeros.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} evaluation targets are 0 (MAPE divides by the target)`;
+    notes.push(mape.note);
+  }
 
   let confusion: EvaluationCore['confusion'] = null;
   let operatingPoints: EvaluationCore['operatingPoints'] = null;
@@ -422,6 +439,10 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
     fairness: fairnessResult,
     fairnessConfig: config.fairness,
   });
+  const warnings = [
+    ...undecidableGates(metrics, config.gates, n, config.bootstrap.confidence),
+    ...ungatedRegressions(metrics, config.gates, config.bootstrap.confidence, config.bootstrap.resamples),
+  ];
   if (!base) {
     notes.unshift(
       'First run: there is no baseline, so only absolute thresholds were applied' +
@@ -443,6 +464,7 @@ export function evaluatePredictions(input: EvaluatePredictionsInput): Evaluation
     curves,
     primaryMetric,
     notes,
+    warnings,
     operatingPoints,
     mcnemar: mc,
     bootstrap: { ...config.bootstrap },

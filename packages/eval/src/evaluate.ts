@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import {
   didYouMean,
+  displayPath,
   EVAL_REPORT_SCHEMA,
   md5File,
   type Progress,
@@ -25,6 +26,8 @@ export interface EvaluateOptions {
   baseline: LoadedModelPackage | null;
   /** A dataset path (CSV, Parquet, JSONL) or a table already in memory. */
   data: string | Table;
+  /** The project root: the report names the dataset relative to it (default: the cwd). */
+  root?: string;
   config: SlipwayConfig;
   /** The registry alias the baseline was resolved from (shown in reports). */
   baselineAlias?: string;
@@ -212,7 +215,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           alias: options.baselineAlias ?? null,
         }
       : null,
-    dataset: { path, md5, rows: table.rowCount },
+    // Relative to the project: reports never carry this machine's directory layout.
+    dataset: {
+      path: typeof options.data === 'string' ? displayPath(path, options.root) : path,
+      md5,
+      rows: table.rowCount,
+    },
     createdAt: new Date().toISOString(),
     ...core,
     drift,

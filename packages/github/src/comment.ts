@@ -18,6 +18,14 @@ export interface IssueComment {
   user: { login: string; type?: string } | null;
 }
 
+/**
+ * Whether a body is one Slipway wrote for this marker: the marker is its first line, where Slipway puts
+ * it. A marker anywhere else is text (a user quoting it, or data that spells another model's marker).
+ */
+export function carriesMarker(body: string | null | undefined, marker: string): boolean {
+  return typeof body === 'string' && (body === marker || body.startsWith(`${marker}\n`));
+}
+
 export function commentMarker(key: string): string {
   if (!/^[\w.:/-]{1,100}$/.test(key)) {
     throw new SlipwayError('COMMENT_KEY_INVALID', `comment key "${key}" is not usable in a marker`, {
@@ -82,7 +90,7 @@ export async function upsertComment(
   const { body, truncated } = composeBody(marker, o.body, max, o.shorten, o.fullReportUrl ?? null);
   const base = `/repos/${o.owner}/${o.repo}/issues`;
   const comments = await client.paginate<IssueComment>(`${base}/${o.issueNumber}/comments`);
-  const marked = comments.filter((c) => c.body?.includes(marker));
+  const marked = comments.filter((c) => carriesMarker(c.body, marker));
   const ours = marked.filter((c) => c.user && sameLogin(c.user.login, o.identity));
   const ignored = marked.length - ours.length;
   // Ascending id order: the oldest of ours is the one that stays (a duplicate from an old race is left).

@@ -36,6 +36,7 @@ export {
 export {
   ACTIONS_BOT_LOGIN,
   COMMENT_MAX_CHARS,
+  carriesMarker,
   commentMarker,
   type IssueComment,
   resolveIdentity,
@@ -69,6 +70,7 @@ export {
   type TeamMembership,
 } from './identity.js';
 export { issueMarker, type UpsertIssueOptions, type UpsertIssueResult, upsertIssue } from './issue.js';
+export { type MonitorIssueInput, type MonitorIssueText, renderMonitorIssue } from './monitor-issue.js';
 export { type Proposal, type ProposalInput, renderProposal } from './proposal.js';
 export { defaultProposalPaths } from './proposal-scope.js';
 export { type PublishReportOptions, type PublishReportResult, publishReport } from './publish.js';

@@ -5,7 +5,7 @@
  * issue also gets a short comment. A closed issue is history: the next alert opens a new one.
  */
 import type { GitHubClient } from './client.js';
-import { COMMENT_MAX_CHARS, commentMarker, sameLogin, truncateMarkdown } from './comment.js';
+import { COMMENT_MAX_CHARS, carriesMarker, commentMarker, sameLogin, truncateMarkdown } from './comment.js';
 
 export interface UpsertIssueOptions {
   owner: string;
@@ -62,7 +62,7 @@ export async function upsertIssue(client: GitHubClient, o: UpsertIssueOptions): 
     ...(labels[0] ? { labels: labels[0] } : {}),
   });
   // The issues list also returns pull requests; those never count.
-  const marked = open.filter((i) => !i.pull_request && i.body?.includes(marker));
+  const marked = open.filter((i) => !i.pull_request && carriesMarker(i.body, marker));
   const ours = marked.filter((i) => i.user && sameLogin(i.user.login, o.identity));
   const ignored = marked.length - ours.length;
   const existing = ours[0];

@@ -17,7 +17,7 @@ describe('renderProposal', () => {
     expect(p.title).toBe('Retrain flight-delay after a monitoring alert (jun: input drift in distance, …)');
     expect(p.commitMessage).toContain('- jun: schema change: new column tail_number');
     const body = p.body(['data/train.parquet.dvc']);
-    expect(body).toContain('- jun: input drift in distance\n- jun: schema change: new column tail_number');
+    expect(body).toContain('- jun: input drift in distance\n- jun: schema change: new column tail\\_number');
     expect(body).toContain(
       '**Candidate:** `' +
         'a'.repeat(64) +

@@ -1,3 +1,5 @@
+import { mdCode, mdText } from '@slipway/core/base';
+
 /**
  * The words of a retraining proposal: commit message, pull-request title and body. The body leads with
  * why retraining ran and what changed, then the candidate's evaluation report (which the caller renders
@@ -35,16 +37,16 @@ export function renderProposal(p: ProposalInput): Proposal {
   const title = `Retrain ${p.model} ${why}`.slice(0, 200);
   const commitMessage = `${title}\n\n${reasons.length > 0 ? `Alert reasons:\n${reasons.map((r) => `- ${r}`).join('\n')}\n\n` : ''}Candidate: ${p.modelHash ?? 'not recorded'} (evaluation ${p.verdict})\n`;
   const body = (files: string[]) => {
-    const shown = files.slice(0, MAX_FILES_LISTED).map((f) => `- \`${f.replaceAll('`', "'")}\``);
+    const shown = files.slice(0, MAX_FILES_LISTED).map((f) => `- ${mdCode(f)}`);
     if (files.length > MAX_FILES_LISTED) shown.push(`- … and ${files.length - MAX_FILES_LISTED} more`);
     return [
-      `## Retraining proposal: ${p.model}`,
+      `## Retraining proposal: ${mdText(p.model)}`,
       '',
       reasons.length > 0
-        ? `Slipway's monitor raised an alert:\n\n${reasons.map((r) => `- ${r}`).join('\n')}`
+        ? `Slipway's monitor raised an alert:\n\n${reasons.map((r) => `- ${mdText(r)}`).join('\n')}`
         : 'Retraining was started by hand.',
       '',
-      `**Candidate:** \`${p.modelHash ?? 'not recorded'}\` — evaluation **${p.verdict === 'pass' ? 'PASS' : 'FAIL'}**${p.runUrl ? ` ([run](${p.runUrl}))` : ''}`,
+      `**Candidate:** ${mdCode(p.modelHash ?? 'not recorded')} — evaluation **${p.verdict === 'pass' ? 'PASS' : 'FAIL'}**${p.runUrl ? ` ([run](${p.runUrl}))` : ''}`,
       '',
       `**Changed files** (${files.length}):`,
       ...shown,

@@ -45,7 +45,7 @@ export {
   MODEL_CARD_SCHEMA,
   type ModelCard,
 } from './card/build.js';
-export { cardForPackage, cardForVersion } from './card/generate.js';
+export { cardForPackage, cardForVersion, refreshModelCard } from './card/generate.js';
 export { type ProfileSummary, summarizeProfile } from './card/profile.js';
 export { huggingFaceMetadata, modelCardToolkitJson, renderModelCardMarkdown } from './card/render.js';
 export { CARD_JSON, CARD_MARKDOWN, type WrittenCard, writeModelCard } from './card/write.js';
@@ -88,7 +88,6 @@ export {
   parsePolicy,
 } from './policy/load.js';
 export { loadPolicyFor, type PolicyLocation } from './policy/resolve.js';
-export { type GateConfig, type GateRecheck, loadGateConfigFor, recheckGates } from './promote/gates.js';
 export {
   DEFAULT_POLICY_PATH,
   resolveTrustedInputs,
@@ -96,6 +95,7 @@ export {
   type TrustedInputs,
   trustedPolicy,
 } from './policy/trusted.js';
+export { type GateConfig, type GateRecheck, loadGateConfigFor, recheckGates } from './promote/gates.js';
 export {
   type ApprovalRecord,
   type ApproveInput,

@@ -120,19 +120,30 @@ function classWeightsFor(
   return weights;
 }
 
-function flatParams(loaded: LoadedConfig): Record<string, string | number | boolean | null> {
+/** The run's parameters: those of the model family that trained it, never another family's defaults. */
+export function flatParams(loaded: LoadedConfig): Record<string, string | number | boolean | null> {
   const { model, training } = loaded.config;
   const params: Record<string, string | number | boolean | null> = {
     'model.task': model.task,
     'model.type': model.type,
-    'model.hidden': model.type === 'mlp' ? model.hidden.join(',') : null,
-    'model.activation': model.activation,
-    'model.dropout': model.dropout,
-    'model.batchNorm': model.batchNorm,
-    'training.epochs': training.epochs,
-    'training.batchSize': training.batchSize,
-    'training.learningRate': training.learningRate,
-    'training.optimizer': training.optimizer,
+  };
+  if (model.type === 'gbdt') {
+    for (const [k, v] of Object.entries(gbdtParams(model))) params[`model.gbdt.${k}`] = v;
+  } else {
+    // tfjs layers (linear, mlp, custom): the network and its optimiser.
+    if (model.type === 'mlp') {
+      params['model.hidden'] = model.hidden.join(',');
+      params['model.activation'] = model.activation;
+      params['model.dropout'] = model.dropout;
+      params['model.batchNorm'] = model.batchNorm;
+    }
+    if (model.type === 'custom') params['model.factory'] = model.factory ?? null;
+    params['training.epochs'] = training.epochs;
+    params['training.batchSize'] = training.batchSize;
+    params['training.learningRate'] = training.learningRate;
+    params['training.optimizer'] = training.optimizer;
+  }
+  Object.assign(params, {
     'training.seed': training.seed,
     'training.validationSplit': training.validationSplit,
     'training.earlyStopping': training.earlyStopping
@@ -146,11 +157,7 @@ function flatParams(loaded: LoadedConfig): Record<string, string | number | bool
           : JSON.stringify(training.classWeight),
     'training.maxRows': training.maxRows ?? null,
     features: loaded.config.features.map((f) => `${f.as ?? f.column}:${f.transform}`).join(','),
-  };
-  if (model.type === 'custom') params['model.factory'] = model.factory ?? null;
-  if (model.type === 'gbdt') {
-    for (const [k, v] of Object.entries(gbdtParams(model))) params[`model.gbdt.${k}`] = v;
-  }
+  });
   return params;
 }
 
@@ -426,9 +433,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         md5: digests.train.md5,
         digest: digests.train.digest,
         rows: n,
+        fileRows: trainInfo.rowCount,
         ...(labelled.dropped > 0 ? { unlabelledRows: labelled.dropped } : {}),
       },
-      { name: 'eval', path: inputs.datasets.eval!.path, md5: digests.eval.md5, digest: digests.eval.digest },
+      {
+        name: 'eval',
+        path: inputs.datasets.eval!.path,
+        md5: digests.eval.md5,
+        digest: digests.eval.digest,
+        fileRows: evalInfo.rowCount,
+      },
     ];
     let actor: string | null = ci.actor;
     if (!actor) {

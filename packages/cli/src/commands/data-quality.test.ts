@@ -123,7 +123,13 @@ describe('slipway data (quality)', () => {
       methodSource: 'config:column',
       drifted: false,
     });
-    expect(json).toMatchObject({ shareThreshold: 1, share: 0.5, drifted: false });
+    // In a project only the features are tested: the label is listed, not counted as drift.
+    expect(json).toMatchObject({ shareThreshold: 1, share: 0, testedCount: 1, drifted: false });
+    expect(json.skipped).toEqual([
+      { column: 'channel', reason: 'the label (data.label), not a model input' },
+    ]);
+    // Sources relative to the project, never the machine's path.
+    expect(json.reference.source).toBe('train.csv');
     expect(r.code).toBe(0);
   });
 

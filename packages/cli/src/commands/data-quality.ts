@@ -10,7 +10,9 @@ import {
 import {
   type DataSchema,
   type DriftReport,
+  describeDataset,
   driftReport,
+  driftRoles,
   inferSchema,
   mergeProfiles,
   type Profile,
@@ -50,6 +52,13 @@ function abs(ctx: CommandContext, path: string): string {
   return isAbsolute(path) ? path : resolve(ctx.cwd, path);
 }
 
+/** A path as reports show it: relative to the project (--cwd) when inside it, never this machine's layout. */
+function shown(ctx: CommandContext, path: string): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(ctx.cwd, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split(sep).join('/');
+}
+
 function str(ctx: CommandContext, name: string): string | undefined {
   const v = ctx.flags[name];
   return typeof v === 'string' ? v : undefined;
@@ -80,11 +89,11 @@ async function projectData(
   return { data: loaded.config.data, root: loaded.root };
 }
 
-async function driftConfig(ctx: CommandContext): Promise<SlipwayConfig['drift'] | undefined> {
+async function projectConfig(ctx: CommandContext): Promise<SlipwayConfig | undefined> {
   const file = str(ctx, 'config');
   if (!file && !findConfigFile(ctx.cwd)) return undefined;
   const loaded = await loadConfig({ cwd: ctx.cwd, ...(file ? { file } : {}) });
-  return loaded.config.drift;
+  return loaded.config;
 }
 
 export const dataQualityCommands: Command[] = [
@@ -157,6 +166,7 @@ export const dataQualityCommands: Command[] = [
           ? resolve(project.root, project.data.schema)
           : abs(ctx, 'schema.json');
       const report = await validateDataset(dataset, schema);
+      report.dataset = shown(ctx, report.dataset);
       ctx.output(report, (d) => {
         const r = d as ValidationReport;
         const lines = [
@@ -240,17 +250,32 @@ export const dataQualityCommands: Command[] = [
           },
         );
       }
-      const config = await driftConfig(ctx);
-      const columns = str(ctx, 'columns')
+      const project = await projectConfig(ctx);
+      const config = project?.drift;
+      let columns = str(ctx, 'columns')
         ?.split(',')
         .map((c) => c.trim())
         .filter(Boolean);
+      // In a project, drift is measured on the model's features; ids and other columns are listed, not tested.
+      let notTested: { column: string; reason: string }[] | undefined;
+      if (!columns && project && !/\.json$/i.test(reference)) {
+        const roles = driftRoles(
+          project,
+          (await describeDataset(abs(ctx, reference))).columns.map((c) => c.name),
+        );
+        columns = roles.columns;
+        notTested = roles.notTested;
+      }
       const report = await driftReport({
         reference: abs(ctx, reference),
         current: abs(ctx, current),
         ...(config ? { config } : {}),
         ...(columns ? { columns } : {}),
+        ...(notTested ? { notTested } : {}),
       });
+      // Sources relative to the project: reports never carry this machine's directory layout.
+      report.reference.source = shown(ctx, report.reference.source);
+      report.current.source = shown(ctx, report.current.source);
       const outputs: [string | undefined, () => string][] = [
         [str(ctx, 'out'), () => json(report)],
         [str(ctx, 'markdown'), () => renderDriftMarkdown(report)],

@@ -104,6 +104,7 @@ export const evalCommands: Command[] = [
           candidate: candidate.model,
           baseline: baseline?.model ?? null,
           data,
+          root: loaded.root,
           config,
           ...(baseline?.alias ? { baselineAlias: baseline.alias } : {}),
           candidateVersion: candidate.version,

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { type LoadedConfig, SlipwayError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import {
@@ -22,6 +23,7 @@ import {
   parseAuditLines,
   promote,
   recordModelCard,
+  refreshModelCard,
   renderAuditTable,
   renderLineage,
   replaceEvalReport,
@@ -591,8 +593,8 @@ export const governanceCommands: Command[] = [
         config: loaded.config,
         ref: typeof ctx.flags['policy-ref'] === 'string' ? ctx.flags['policy-ref'] : null,
       });
-      const result = await withStore(loaded, (store) =>
-        promote({
+      const result = await withStore(loaded, async (store) => {
+        const promoted = await promote({
           store,
           model: model!,
           version: version!,
@@ -604,8 +606,32 @@ export const governanceCommands: Command[] = [
           auditKey: keyOf(loaded),
           auditKeyEnv: loaded.config.governance.auditKeyEnv,
           gates,
-        }),
-      );
+        });
+        let card: { refreshed: boolean; reason?: string } = { refreshed: false };
+        if (promoted.promoted && !promoted.unchanged) {
+          // The stored card predates the promotion: rewrite it with the new alias and the audit record.
+          // The promotion itself is done and audited; a card that cannot be rebuilt is reported, not fatal.
+          const dir = await mkdtemp(join(tmpdir(), 'slipway-card-'));
+          try {
+            await refreshModelCard({
+              config: loaded.config,
+              store,
+              model: model!,
+              version: version!,
+              audit: auditOf(store),
+              auditKey: keyOf(loaded),
+              projectRoot: loaded.root,
+              outDir: dir,
+            });
+            card = { refreshed: true };
+          } catch (err) {
+            card = { refreshed: false, reason: (err as Error).message };
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        }
+        return { ...promoted, card };
+      });
       ctx.output({ ...result, policy: { source: policy.source, sha256: policy.sha256 } }, () =>
         [
           ...result.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.name} [${c.rule}]: ${c.reason}`),
@@ -614,6 +640,11 @@ export const governanceCommands: Command[] = [
               ? `${model}@${result.alias} already points at v${version}; nothing moved (audit #${result.audit.seq})`
               : `${model}@${result.alias}: v${result.previousVersion ?? '(unset)'} → v${version} by ${result.actor} (audit #${result.audit.seq})`
             : `REFUSED by ${result.refusedBy!.rule}: ${result.refusedBy!.reason}`,
+          ...(result.card.refreshed
+            ? ['model card re-stored with the new alias and this promotion']
+            : result.card.reason
+              ? [`model card not refreshed: ${result.card.reason} (run slipway card ${model}:${version})`]
+              : []),
         ].join('\n'),
       );
       return result.promoted ? 0 : 1;

@@ -10,7 +10,10 @@ export const datasetRef = z.object({
   md5: z.string(),
   /** Short digest for MLflow dataset inputs (≤ 36 characters). */
   digest: z.string().max(36),
+  /** Rows the run used (after sampling and dropping unlabelled rows). */
   rows: z.int().min(0).optional(),
+  /** Rows in the file; more than `rows` when training read a seeded sample (training.maxRows). */
+  fileRows: z.int().min(0).optional(),
   /** Rows left out because their label was null (data.missingLabel "drop"); absent when none. */
   unlabelledRows: z.int().min(1).optional(),
 });

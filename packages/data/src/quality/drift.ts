@@ -108,6 +108,11 @@ export interface DriftOptions {
   current: string | Table | Profile;
   config?: Partial<DriftConfig>;
   columns?: string[];
+  /**
+   * Columns the caller leaves out on purpose, each with why (an identifier, the label, a column no
+   * feature reads): listed under "not tested" so every report says what it did not compare.
+   */
+  notTested?: { column: string; reason: string }[];
 }
 
 interface Side {
@@ -522,7 +527,10 @@ export async function driftReport(options: DriftOptions): Promise<DriftReport> {
     skipped: [],
   };
   for (const t of [...refSide.timestamps])
-    report.skipped.push({ column: t, reason: 'timestamp column (not tested by default, as in Evidently)' });
+    if (!wanted || wanted.has(t))
+      report.skipped.push({ column: t, reason: 'timestamp column (not tested by default, as in Evidently)' });
+  for (const n of options.notTested ?? [])
+    if (!report.skipped.some((x) => x.column === n.column) && !wanted?.has(n.column)) report.skipped.push(n);
   const curByName = new Map(curProfile.columns.map((c) => [c.name, c]));
   const refNames = new Set(refProfile.columns.map((c) => c.name));
   for (const t of refSide.timestamps) refNames.add(t);

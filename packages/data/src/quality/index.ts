@@ -11,6 +11,7 @@ export {
   driftReport,
   SMALL_REFERENCE,
 } from './drift.js';
+export { type DriftRoles, driftRoles } from './drift-roles.js';
 export { dataQualityJsonSchemas, driftReportJsonSchema, profileJsonSchema } from './json-schema.js';
 export {
   type ColumnProfile,

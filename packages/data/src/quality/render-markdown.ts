@@ -1,5 +1,6 @@
 // Drift report as GitHub-flavoured Markdown sized for a pull-request comment (GitHub caps comments
 // at 65,536 characters; we stay well under by listing drifted columns first and capping the table).
+import { mdText } from '@slipway/core/base';
 import type { ColumnDrift, DriftReport } from './drift.js';
 
 const MAX_ROWS = 50;
@@ -19,10 +20,6 @@ function num(x: number | null | undefined): string {
   return a >= 1e-3 && a < 1e6 ? x.toFixed(4).replace(/\.?0+$/, '') : x.toExponential(2);
 }
 
-function mdEscape(text: string): string {
-  return text.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
-}
-
 export function renderDriftMarkdown(report: DriftReport): string {
   const lines: string[] = [];
   const verdict = report.drifted ? '🔴 **Dataset drift detected**' : '🟢 **No dataset drift**';
@@ -30,7 +27,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
   lines.push('');
   lines.push(
     `${report.driftedCount} of ${report.testedCount} columns drifted (share ${num(report.share)}; dataset drift at ≥ ${num(report.shareThreshold)}). ` +
-      `Reference: ${mdEscape(report.reference.source)} (${report.reference.rows} rows); current: ${mdEscape(report.current.source)} (${report.current.rows} rows).`,
+      `Reference: ${mdText(report.reference.source)} (${report.reference.rows} rows); current: ${mdText(report.current.source)} (${report.current.rows} rows).`,
   );
   lines.push('');
   const cols = [...report.columns].sort((a, b) => Number(b.drifted) - Number(a.drifted));
@@ -40,7 +37,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
     for (const c of cols.slice(0, MAX_ROWS)) {
       const score = `${num(c.statistic)}${c.approximate && c.errorBound !== undefined ? ` ±${num(c.errorBound)}` : ''}`;
       lines.push(
-        `| ${mdEscape(c.column)} | ${c.kind} | ${METHOD_NAMES[c.method]} | ${score} | ${num(c.threshold)} | ${num(c.psi)} | ${c.drifted ? '🔴 yes' : 'no'} |`,
+        `| ${mdText(c.column)} | ${c.kind} | ${METHOD_NAMES[c.method]} | ${score} | ${num(c.threshold)} | ${num(c.psi)} | ${c.drifted ? '🔴 yes' : 'no'} |`,
       );
     }
     if (cols.length > MAX_ROWS)
@@ -49,20 +46,20 @@ export function renderDriftMarkdown(report: DriftReport): string {
   }
   if (report.missingColumns.length > 0)
     lines.push(
-      `**Missing in current (counted as drifted):** ${report.missingColumns.map(mdEscape).join(', ')}`,
+      `**Missing in current (counted as drifted):** ${report.missingColumns.map(mdText).join(', ')}`,
       '',
     );
   if (report.newColumns.length > 0)
-    lines.push(`**New in current (not tested):** ${report.newColumns.map(mdEscape).join(', ')}`, '');
+    lines.push(`**New in current (not tested):** ${report.newColumns.map(mdText).join(', ')}`, '');
   if (report.skipped.length > 0)
     lines.push(
-      `**Not tested:** ${report.skipped.map((s) => `${mdEscape(s.column)} (${mdEscape(s.reason)})`).join('; ')}`,
+      `**Not tested:** ${report.skipped.map((s) => `${mdText(s.column)} (${mdText(s.reason)})`).join('; ')}`,
       '',
     );
   const notes = cols.filter((c) => c.notes.length > 0).slice(0, 10);
   if (notes.length > 0) {
     lines.push('<details><summary>Notes</summary>', '');
-    for (const c of notes) lines.push(`- ${mdEscape(c.column)}: ${c.notes.map(mdEscape).join('; ')}`);
+    for (const c of notes) lines.push(`- ${mdText(c.column)}: ${c.notes.map(mdText).join('; ')}`);
     lines.push('', '</details>', '');
   }
   lines.push(

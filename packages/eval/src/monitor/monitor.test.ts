@@ -67,3 +67,60 @@ describe('monitorWindow, regression', () => {
     });
   });
 });
+
+describe('monitorWindow, columns that are not model inputs', () => {
+  it('an id or another column of the training file is not "new" and not drift; a column nobody knew is new', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-monitor-roles-'));
+    const rows = (n: number, off: number, extra = false) =>
+      `id,x,month,y${extra ? ',surprise' : ''}\n${Array.from(
+        { length: n },
+        (_, i) => `${off + i},${(i % 50) / 5},${off > 0 ? 6 : 3},${i % 2}${extra ? ',z' : ''}`,
+      ).join('\n')}\n`;
+    await writeFile(join(dir, 'train.csv'), rows(300, 0));
+    await writeFile(join(dir, 'eval.csv'), rows(300, 0));
+    await writeFile(join(dir, 'window.csv'), rows(300, 100_000, true));
+    const model = {
+      dir,
+      hash: 'e'.repeat(64),
+      signature: {
+        name: 'm',
+        task: 'binary',
+        inputs: [{ name: 'x', kind: 'number' }],
+        label: 'y',
+        classes: [0, 1],
+        threshold: 0.5,
+      },
+      // The package profile holds the columns training read: the features and the label.
+      profile: profileTable(await readTable(join(dir, 'train.csv'), { columns: ['x', 'y'] }), {
+        source: 'train.csv',
+      }),
+      async predictTable(t: Table): Promise<Predictions> {
+        const x = t.columns.find((c) => c.name === 'x');
+        return {
+          task: 'binary',
+          n: t.rowCount,
+          values: Float64Array.from({ length: t.rowCount }, (_, i) => (x?.values[i] as number) / 10),
+        };
+      },
+    } as unknown as LoadedModelPackage;
+    const config = configSchema.parse({
+      project: { name: 'm' },
+      data: { train: 'train.csv', eval: 'eval.csv', label: 'y', id: 'id' },
+      features: [{ column: 'x', transform: 'standardize' }],
+      model: { task: 'binary' },
+      eval: { bootstrap: { resamples: 20, seed: 1, confidence: 0.95 } },
+    });
+    const report = await monitorWindow({ model, window: join(dir, 'window.csv'), config, root: dir });
+    expect(report.schemaChanges).toEqual([
+      { column: 'surprise', change: 'new', seen: 'string', modelInput: false },
+    ]);
+    expect(report.drift.testedCount).toBe(1);
+    expect(report.drift.skipped).toEqual(
+      expect.arrayContaining([
+        { column: 'id', reason: 'identifier (data.id), not a model input' },
+        { column: 'month', reason: 'not a model input (no feature reads it)' },
+      ]),
+    );
+    expect(report.alert).toBe(false);
+  });
+});

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import {
+  displayPath,
   type Progress,
   resolveProjectPath,
   type SlipwayConfig,
@@ -9,6 +11,7 @@ import {
   type ColumnKind,
   describeDataset,
   driftReport,
+  driftRoles,
   getColumn,
   type Profile,
   readTable,
@@ -19,6 +22,7 @@ import { evaluatePredictions } from '../evaluate-predictions.js';
 import type { RawLabel } from '../labels.js';
 import { predictionDrift as computePredictionDrift } from './prediction-drift.js';
 import { MONITOR_REPORT_SCHEMA, type MonitorReport, type SchemaChange } from './types.js';
+import { windowDriftConfig } from './window-drift.js';
 
 export interface MonitorOptions {
   model: LoadedModelPackage;
@@ -36,10 +40,36 @@ export interface MonitorOptions {
   progress?: Progress;
 }
 
+/** Rows of the evaluation split the window's predictions are compared with (all of it when smaller). */
+export const PREDICTION_REFERENCE_ROWS = 200_000;
+
+/**
+ * Columns the project already knows besides the model's: the id and label, and the columns of the
+ * reviewed schema (data.schema) or of the training file. They are not "new" in a window.
+ */
+async function projectColumns(config: SlipwayConfig, root: string): Promise<Set<string>> {
+  const known = new Set<string>([config.data.label, ...(config.data.id ? [config.data.id] : [])]);
+  try {
+    if (config.data.schema) {
+      const schema = JSON.parse(await readFile(resolveProjectPath(root, config.data.schema), 'utf8')) as {
+        columns?: { name?: unknown }[];
+      };
+      for (const c of schema.columns ?? []) if (typeof c.name === 'string') known.add(c.name);
+      return known;
+    }
+    for (const c of (await describeDataset(resolveProjectPath(root, config.data.train))).columns)
+      known.add(c.name);
+  } catch {
+    // No schema and no training data here (a monitor job without `dvc pull`): only id and label are known.
+  }
+  return known;
+}
+
 function schemaChanges(
   model: LoadedModelPackage,
   profile: Profile | null,
   windowColumns: { name: string; kind: ColumnKind }[],
+  known: ReadonlySet<string>,
 ): SchemaChange[] {
   const changes: SchemaChange[] = [];
   const seen = new Map(windowColumns.map((c) => [c.name, c.kind]));
@@ -57,7 +87,8 @@ function schemaChanges(
       changes.push({ column: name, change: 'retyped', expected, seen: now, modelInput: inputs.has(name) });
   }
   for (const [name, kind] of seen)
-    if (!trained.has(name)) changes.push({ column: name, change: 'new', seen: kind, modelInput: false });
+    if (!trained.has(name) && !known.has(name))
+      changes.push({ column: name, change: 'new', seen: kind, modelInput: false });
   return changes;
 }
 
@@ -138,17 +169,27 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
   }
   const task = progress.task(`monitor ${name}`, { total: 3, unit: 'steps' });
   const info = await describeDataset(options.window);
-  const changes = schemaChanges(model, profile, info.columns);
+  const changes = schemaChanges(
+    model,
+    profile,
+    info.columns,
+    await projectColumns(config, options.root ?? process.cwd()),
+  );
   const inputs = model.signature.inputs
     .map((c) => c.name)
     .filter((c) => info.columns.some((w) => w.name === c));
   const window = await readTable(options.window);
   task.tick();
+  const sized = windowDriftConfig(config.drift, window.rowCount);
   const drift = await driftReport({
     reference: profile,
     current: window,
-    config: config.drift,
+    config: sized.config,
     columns: inputs,
+    notTested: driftRoles(
+      config,
+      info.columns.map((c) => c.name),
+    ).notTested.filter((n) => !inputs.includes(n.column)),
   });
   task.tick();
 
@@ -170,8 +211,10 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
   if (breaking.length === 0 && window.rowCount > 0) {
     const predictions = await model.predictTable(window);
     // The reference outputs: the model on its own evaluation split, the closest thing to "what it was validated on".
+    // A large fixed sample, the same for every window: a reference cut to the window's size measures the
+    // sampling noise of two small samples, not drift (a 120-row window alerted at PSI 0.235 vs 0.015).
     const reference = await readTable(resolveProjectPath(options.root ?? process.cwd(), config.data.eval), {
-      sampleRows: Math.min(50_000, window.rowCount),
+      sampleRows: PREDICTION_REFERENCE_ROWS,
       seed: 17,
     });
     const refPredictions = await model.predictTable(reference);
@@ -234,9 +277,10 @@ export async function monitorWindow(options: MonitorOptions): Promise<MonitorRep
   return {
     schema: MONITOR_REPORT_SCHEMA,
     model: { name: model.signature.name, version: options.version ?? null, packageHash: model.hash },
-    window: { name, source: options.window, rows: window.rowCount },
+    window: { name, source: displayPath(options.window, options.root), rows: window.rowCount },
     alert: reasons.length > 0,
     reasons,
+    warnings: sized.warning ? [sized.warning] : [],
     schemaChanges: changes,
     drift,
     predictionDrift,

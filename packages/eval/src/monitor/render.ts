@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '@slipway/core';
+import { mdCode, mdText } from '@slipway/core/base';
 import { renderDriftHtml, renderDriftMarkdown } from '@slipway/data';
 import type { MonitorReport } from './types.js';
 
@@ -9,14 +10,18 @@ const fmt = (v: number | null | undefined, digits = 4) =>
 export function renderMonitorMarkdown(report: MonitorReport): string {
   const lines: string[] = [];
   const who = `${report.model.name}${report.model.version ? ` v${report.model.version}` : ''}`;
-  lines.push(`## ${report.alert ? '🔴 Alert' : '🟢 No alert'}: ${who} on ${report.window.name}`, '');
   lines.push(
-    `Window \`${report.window.source}\`: ${report.window.rows.toLocaleString('en-US')} rows. Package \`${report.model.packageHash.slice(0, 12)}\`.`,
+    `## ${report.alert ? '🔴 Alert' : '🟢 No alert'}: ${mdText(who)} on ${mdText(report.window.name)}`,
+    '',
+  );
+  lines.push(
+    `Window ${mdCode(report.window.source)}: ${report.window.rows.toLocaleString('en-US')} rows. Package \`${report.model.packageHash.slice(0, 12)}\`.`,
     '',
   );
   if (report.reasons.length) {
-    lines.push(...report.reasons.map((r) => `- ${r}`), '');
+    lines.push(...report.reasons.map((r) => `- ${mdText(r)}`), '');
   }
+  for (const w of report.warnings ?? []) lines.push(`> [!WARNING]\n> ${mdText(w)}`, '');
   if (report.schemaChanges.length) {
     lines.push(
       '### Schema changes',
@@ -26,7 +31,7 @@ export function renderMonitorMarkdown(report: MonitorReport): string {
     );
     for (const c of report.schemaChanges)
       lines.push(
-        `| \`${c.column}\` | ${c.change} | ${c.expected ?? '—'} | ${c.seen ?? '—'} | ${c.modelInput ? 'yes' : 'no'} |`,
+        `| ${mdCode(c.column)} | ${c.change} | ${mdText(c.expected ?? '—')} | ${mdText(c.seen ?? '—')} | ${c.modelInput ? 'yes' : 'no'} |`,
       );
     lines.push('');
   }
@@ -43,7 +48,9 @@ export function renderMonitorMarkdown(report: MonitorReport): string {
     if (p.over === 'class') {
       lines.push('', '| class | evaluation data | window |', '| --- | ---: | ---: |');
       for (const c of p.classShares ?? [])
-        lines.push(`| ${c.label} | ${(c.reference * 100).toFixed(1)}% | ${(c.window * 100).toFixed(1)}% |`);
+        lines.push(
+          `| ${mdText(c.label)} | ${(c.reference * 100).toFixed(1)}% | ${(c.window * 100).toFixed(1)}% |`,
+        );
     } else {
       lines[lines.length - 1] +=
         ` Mean ${p.over === 'value' ? 'prediction' : 'score'} ${fmt(p.referenceMean, 3)} → ${fmt(p.windowMean, 3)}.`;
@@ -61,10 +68,10 @@ export function renderMonitorMarkdown(report: MonitorReport): string {
     );
     for (const m of report.performance.metrics)
       lines.push(
-        `| ${m.name} | ${fmt(m.candidate)} | ${m.ci ? `[${fmt(m.ci.low)}, ${fmt(m.ci.high)}]` : '—'} |`,
+        `| ${mdText(m.name)} | ${fmt(m.candidate)} | ${m.ci ? `[${fmt(m.ci.low)}, ${fmt(m.ci.high)}]` : '—'} |`,
       );
     if (report.performance.failedGates.length)
-      lines.push('', ...report.performance.failedGates.map((g) => `- ❌ ${g}`));
+      lines.push('', ...report.performance.failedGates.map((g) => `- ❌ ${mdText(g)}`));
     lines.push('');
   } else {
     lines.push('_Performance: no labels for this window yet._', '');

@@ -22,6 +22,8 @@ export interface MonitorReport {
   /** True when something needs a human: dataset drift, a changed input schema, or a performance gate failing. */
   alert: boolean;
   reasons: string[];
+  /** What to read with care (a small window). Absent in reports written before it existed. */
+  warnings?: string[];
   schemaChanges: SchemaChange[];
   /** Inputs of the window vs the training profile inside the model package. */
   drift: DriftReport;

@@ -20,20 +20,21 @@ export function interval(ci: Interval | null | undefined, digits = 4): string {
   return `[${num(ci.low, digits)}, ${num(ci.high, digits)}]`;
 }
 
-export function pValue(p: number | null | undefined): string {
-  if (p === null || p === undefined) return '—';
-  if (p < 0.001) return '< 0.001';
-  return p.toFixed(3);
+/**
+ * The smallest p-value the paired bootstrap can give with `resamples` resamples: 2/(B+1), when no
+ * resample crossed zero. A p-value there is a bound, not an estimate.
+ */
+export function bootstrapFloor(resamples: number): number {
+  return 2 / (resamples + 1);
 }
 
-/** Cell text safe inside a GitHub Markdown table (no pipes, no newlines, no raw HTML). */
-export function mdCell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/[\r\n]+/g, ' ');
+/** A p-value; at the bootstrap's floor (given `resamples`) it is shown as the bound `≤ 2/(B+1)`. */
+export function pValue(p: number | null | undefined, resamples?: number): string {
+  if (p === null || p === undefined) return '—';
+  if (resamples !== undefined && p <= bootstrapFloor(resamples) * (1 + 1e-9))
+    return `≤ ${Number(bootstrapFloor(resamples).toPrecision(3))}`;
+  if (p < 0.001) return '< 0.001';
+  return p.toFixed(3);
 }
 
 export function html(text: string): string {

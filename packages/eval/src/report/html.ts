@@ -20,7 +20,7 @@ h1{font-size:1.6rem;margin:0 0 4px} h2{font-size:1.2rem;margin:28px 0 8px;border
 .pass{background:var(--ok)} .fail{background:var(--bad)} .badge{color:#fff;border-radius:10px;padding:0 8px;font-size:.8rem;font-weight:600} tr.worst td{background:#fff8c5} .muted{color:var(--muted)}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:6px 0} th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg);cursor:pointer;user-select:none} td.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.failed td{background:#ffebe9} .note{background:#ddf4ff;border-left:4px solid #0969da;padding:8px 12px;margin:8px 0}
+tr.failed td{background:#ffebe9} .note{background:#ddf4ff;border-left:4px solid #0969da;padding:8px 12px;margin:8px 0} .note.warning{background:#fff8c5;border-left-color:#bf8700}
 .charts{display:flex;flex-wrap:wrap;gap:24px} figure{margin:0} figcaption{font-size:.85rem;color:var(--muted);text-align:center}
 svg text{font-size:11px;fill:#57606a} code{background:var(--bg);padding:1px 4px;border-radius:4px}
 `;
@@ -81,9 +81,14 @@ function unitChart(
   svg += `<text x="${(sx(0) + sx(1)) / 2}" y="${h - 6}" text-anchor="middle">${html(xLabel)}</text>`;
   svg += `<text transform="translate(12 ${(sy(0) + sy(1)) / 2}) rotate(-90)" text-anchor="middle">${html(yLabel)}</text>`;
   for (const s of series) {
-    const d = s.points
-      .map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
-      .join('');
+    // A ROC curve has a point per distinct score (100k+ on large sets); at 0.1 px most coincide, and
+    // drawing each made the page megabytes. Consecutive points that land on the same spot are drawn once.
+    const coords: string[] = [];
+    for (const [x, y] of s.points) {
+      const c = `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`;
+      if (coords[coords.length - 1] !== c) coords.push(c);
+    }
+    const d = coords.map((c, i) => `${i === 0 ? 'M' : 'L'}${c}`).join('');
     svg += `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="4 4"' : ''}/>`;
     if (s.dots)
       for (const [x, y] of s.points)
@@ -111,7 +116,12 @@ function barChart(title: string, bars: [string, number][]): string {
   return `<figure>${svg}<figcaption>${html(title)}</figcaption></figure>`;
 }
 
-export function renderHtml(report: EvalReport): string {
+export interface HtmlOptions {
+  /** Link to the report JSON, relative to the page (default `report.json`, as writeReports lays them out). */
+  jsonHref?: string;
+}
+
+export function renderHtml(report: EvalReport, options: HtmlOptions = {}): string {
   const pass = report.verdict === 'pass';
   const parts: string[] = [];
   const baseline = report.baseline
@@ -121,6 +131,7 @@ export function renderHtml(report: EvalReport): string {
     `<header><h1>Slipway evaluation <span class="verdict ${pass ? 'pass' : 'fail'}" id="verdict">${pass ? 'PASS' : 'FAIL'}</span></h1>`,
     `<p class="muted">${html(report.candidate.name)}${report.candidate.version ? ` v${html(report.candidate.version)}` : ''} vs ${html(baseline)} · ${html(report.dataset.path)} (${report.dataset.rows.toLocaleString('en-US')} rows) · ${html(report.createdAt)}</p></header>`,
   );
+  for (const w of report.warnings ?? []) parts.push(`<div class="note warning">⚠ ${html(w)}</div>`);
   for (const n of report.notes) parts.push(`<div class="note">${html(n)}</div>`);
   parts.push(`<h2>Gates (${report.gates.filter((g) => g.passed).length}/${report.gates.length} passed)</h2>`);
   parts.push(
@@ -141,7 +152,7 @@ export function renderHtml(report: EvalReport): string {
       ['Metric', 'Candidate', `${conf}% CI`, 'Baseline', 'Δ', `Δ ${conf}% CI`, 'p'],
       report.metrics.map(
         (m) =>
-          `<tr><td><code>${html(m.name)}</code> ${m.greaterIsBetter ? '↑' : '↓'}${m.note ? `<br><span class="muted">${html(m.note)}</span>` : ''}</td>${cellN(m.candidate)}<td>${html(interval(m.ci))}</td>${cellN(m.baseline)}${cellN(m.delta, signed(m.delta))}<td>${html(interval(m.deltaCi))}</td>${cellN(m.pValue, pValue(m.pValue))}</tr>`,
+          `<tr><td><code>${html(m.name)}</code> ${m.greaterIsBetter ? '↑' : '↓'}${m.note ? `<br><span class="muted">${html(m.note)}</span>` : ''}</td>${cellN(m.candidate)}<td>${html(interval(m.ci))}</td>${cellN(m.baseline)}${cellN(m.delta, signed(m.delta))}<td>${html(interval(m.deltaCi))}</td>${cellN(m.pValue, pValue(m.pValue, report.bootstrap.resamples))}</tr>`,
       ),
     ),
     `<p class="muted">Percentile intervals from ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap.${report.mcnemar ? ` McNemar exact test on accuracy: candidate-only correct ${report.mcnemar.b}, baseline-only correct ${report.mcnemar.c}, p ${pEq(report.mcnemar.pValue)}.` : ''}</p>`,
@@ -289,8 +300,11 @@ export function renderHtml(report: EvalReport): string {
   }
   const missing = missingValuesSection(report, 'html');
   if (missing) parts.push(missing);
-  // The JSON is embedded for tools; "<" is escaped so the data can never close the script element.
-  const json = JSON.stringify(report).replace(/</g, '\\u003c');
+  // The full report is report.json beside this page (writeReports): linked, not embedded, so the page
+  // stays small on large evaluations (the flight example's JSON alone is megabytes).
+  parts.push(
+    `<p class="muted">Every number on this page, and more (all slices, curves, per-class detail), is in <a href="${html(options.jsonHref ?? 'report.json')}">${html(options.jsonHref ?? 'report.json')}</a>.</p>`,
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
@@ -298,7 +312,6 @@ export function renderHtml(report: EvalReport): string {
 <style>${CSS}</style></head>
 <body>
 ${parts.join('\n')}
-<script type="application/json" id="eval-report">${json}</script>
 <script>${JS}</script>
 </body></html>
 `;

@@ -115,7 +115,7 @@ describe('writeReports / readEvalReport', () => {
 });
 
 describe('renderHtml', () => {
-  it('is one self-contained document with inline charts and the report JSON', () => {
+  it('is one self-contained document with inline charts, linking the report JSON', () => {
     const r = report(500, 3, true);
     const page = renderHtml(r);
     expect(page.startsWith('<!doctype html>')).toBe(true);
@@ -123,7 +123,8 @@ describe('renderHtml', () => {
     expect(page).toMatch(/<svg[^>]*aria-label="ROC curve \(candidate\)"/);
     expect(page).toMatch(/<svg[^>]*aria-label="Calibration \(candidate\)"/);
     expect(page).not.toMatch(/<b>\d/);
-    const json = page.match(/<script type="application\/json" id="eval-report">([^<]*)<\/script>/)?.[1];
-    expect(JSON.parse(json ?? 'null').verdict).toBe('fail');
+    // The JSON is linked (report.json beside the page), not embedded.
+    expect(page).toContain('<a href="report.json">report.json</a>');
+    expect(page).not.toContain('application/json');
   });
 });

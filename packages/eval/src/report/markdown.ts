@@ -5,7 +5,8 @@
  * priority order and the ones that do not fit are cut or named as omitted; the verdict and the gates
  * always stay.
  */
-import { interval, mdCell, num, pValue, RULE_TEXT, rocOnGrid, signed } from './format.js';
+import { htmlText, mdCode, mdText, mermaidLabel } from '@slipway/core/base';
+import { bootstrapFloor, interval, num, pValue, RULE_TEXT, rocOnGrid, signed } from './format.js';
 import {
   missingValuesSection,
   perClassImportanceCells,
@@ -35,6 +36,7 @@ function table(header: string[], rows: string[][], budget = Number.POSITIVE_INFI
   return out;
 }
 
+/** A collapsed section; `summary` is HTML (escape data in it with htmlText). */
 function details(summary: string, body: string): string {
   return `<details><summary>${summary}</summary>\n\n${body}\n</details>\n`;
 }
@@ -62,13 +64,12 @@ function mermaidChart(report: EvalReport): string | null {
     ...report.worstSlices.map((s) => [s.slice, s.metrics[metric]] as const),
   ].filter((b): b is [string, number] => typeof b[1] === 'number');
   if (bars.length < 2) return null;
-  const label = (s: string) => `"${s.replace(/["\\]/g, "'").slice(0, 40)}"`;
   return [
     '```mermaid',
     'xychart-beta',
-    `  title "${metric}: all rows and worst slices"`,
-    `  x-axis [${bars.map((b) => label(b[0])).join(', ')}]`,
-    `  y-axis "${metric}"`,
+    `  title ${mermaidLabel(`${metric}: all rows and worst slices`, 80)}`,
+    `  x-axis [${bars.map((b) => mermaidLabel(b[0])).join(', ')}]`,
+    `  y-axis ${mermaidLabel(metric)}`,
     `  bar [${bars.map((b) => Number(b[1].toPrecision(4))).join(', ')}]`,
     '```',
   ].join('\n');
@@ -85,19 +86,23 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
   const title = options.title ?? 'Slipway evaluation';
 
   // 1. Always kept: verdict and gates.
-  let head = `## ${pass ? '✅' : '❌'} ${mdCell(title)}: **${pass ? 'PASS' : 'FAIL'}**\n\n`;
-  head += `**${mdCell(candidateName)}** ${baselineName ? `vs **${mdCell(baselineName)}**` : '(no baseline)'} on \`${mdCell(report.dataset.path)}\` (${report.dataset.rows.toLocaleString('en-US')} rows) — ${report.gates.length - failed.length}/${report.gates.length} gates passed.\n\n`;
+  let head = `## ${pass ? '✅' : '❌'} ${mdText(title)}: **${pass ? 'PASS' : 'FAIL'}**\n\n`;
+  head += `**${mdText(candidateName)}** ${baselineName ? `vs **${mdText(baselineName)}**` : '(no baseline)'} on ${mdCode(report.dataset.path)} (${report.dataset.rows.toLocaleString('en-US')} rows) — ${report.gates.length - failed.length}/${report.gates.length} gates passed.\n\n`;
   if (report.firstRun) {
     head += '> [!NOTE]\n> First run: there is no baseline, so only absolute thresholds were applied.\n\n';
+  }
+  const warnings = report.warnings ?? [];
+  if (warnings.length > 0) {
+    head += `> [!WARNING]\n${warnings.map((w) => `> - ${mdText(w)}`).join('\n')}\n\n`;
   }
   const gateRows = (list: typeof report.gates) =>
     list.map((g) => [
       g.passed ? '✅' : '❌',
-      `\`${mdCell(g.metric)}\``,
-      mdCell(RULE_TEXT[g.rule] ?? g.rule),
+      mdCode(g.metric),
+      mdText(RULE_TEXT[g.rule] ?? g.rule),
       num(g.candidate),
       num(g.baseline),
-      mdCell(g.reason),
+      mdText(g.reason),
     ]);
   const footerReserve = 400;
   if (failed.length > 0) {
@@ -113,18 +118,18 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
   const sections: string[] = [];
   // 2. Metrics table.
   const metricRows = report.metrics.map((m) => [
-    `\`${m.name}\`${m.greaterIsBetter ? ' ↑' : ' ↓'}`,
+    `${mdCode(m.name)}${m.greaterIsBetter ? ' ↑' : ' ↓'}`,
     `${num(m.candidate)}${m.ci ? ` ${interval(m.ci)}` : ''}`,
     num(m.baseline),
     m.delta === null ? '—' : `${signed(m.delta)}${m.deltaCi ? ` ${interval(m.deltaCi)}` : ''}`,
-    pValue(m.pValue),
+    pValue(m.pValue, report.bootstrap.resamples),
   ]);
   const conf = Math.round(report.bootstrap.confidence * 100);
   sections.push(
-    `### Metrics\n\n${table(['Metric', `Candidate [${conf}% CI]`, 'Baseline', `Δ [${conf}% CI]`, 'p'], metricRows)}\n_Intervals: ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap on the same rows._\n`,
+    `### Metrics\n\n${table(['Metric', `Candidate [${conf}% CI]`, 'Baseline', `Δ [${conf}% CI]`, 'p'], metricRows)}\n_Intervals: ${report.bootstrap.resamples} bootstrap resamples (seed ${report.bootstrap.seed}); Δ and p from the paired bootstrap on the same rows; p ≤ ${Number(bootstrapFloor(report.bootstrap.resamples).toPrecision(3))} is the smallest p ${report.bootstrap.resamples} resamples can show (a bound, not an estimate)._\n`,
   );
   const notes = report.notes.filter((n) => !n.startsWith('First run'));
-  if (notes.length > 0) sections.push(`${notes.map((n) => `> ${mdCell(n)}`).join('\n>\n')}\n`);
+  if (notes.length > 0) sections.push(`${notes.map((n) => `> ${mdText(n)}`).join('\n>\n')}\n`);
   // Task-specific: per-class metrics (multiclass), residuals (regression).
   for (const s of [perClassSection(report, 'markdown'), residualsSection(report, 'markdown')])
     if (s) sections.push(s);
@@ -133,10 +138,10 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
     const metric = report.primaryMetric;
     const overall = report.metrics.find((m) => m.name === metric)?.candidate ?? null;
     sections.push(
-      `### Worst slices by \`${metric}\`\n\n${table(
-        ['Slice', 'Support', metric, `vs all rows (${num(overall)})`],
+      `### Worst slices by ${mdCode(metric)}\n\n${table(
+        ['Slice', 'Support', mdText(metric), `vs all rows (${num(overall)})`],
         report.worstSlices.map((s) => [
-          mdCell(s.slice),
+          mdText(s.slice),
           s.support.toLocaleString('en-US'),
           num(s.metrics[metric]),
           overall === null || s.metrics[metric] == null
@@ -155,7 +160,7 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
         drifted.length > 0
           ? table(
               ['Column', 'Method', 'Statistic', 'Threshold'],
-              drifted.map((c) => [mdCell(c.column), mdCell(c.method), num(c.statistic), num(c.threshold)]),
+              drifted.map((c) => [mdText(c.column), mdText(c.method), num(c.statistic), num(c.threshold)]),
               6000,
               'drifted columns',
             )
@@ -185,8 +190,8 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
       details(
         `Confusion matrix${report.operatingPoints ? ` at threshold ${num(report.operatingPoints.threshold)}` : ''}`,
         table(
-          ['truth \\ predicted', ...c.labels.map(mdCell)],
-          c.matrix.map((row, i) => [`**${mdCell(c.labels[i] ?? String(i))}**`, ...row.map((v) => String(v))]),
+          ['truth \\ predicted', ...c.labels.map(mdText)],
+          c.matrix.map((row, i) => [`**${mdText(c.labels[i] ?? String(i))}**`, ...row.map((v) => String(v))]),
           10_000,
         ),
       ),
@@ -218,15 +223,15 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
   if (report.slices.length > 0 || report.skippedSlices.length > 0) {
     const names = [...new Set(report.slices.flatMap((s) => Object.keys(s.metrics)))].slice(0, 6);
     let body = table(
-      ['Slice', 'Support', ...names],
-      report.slices.map((s) => [mdCell(s.slice), String(s.support), ...names.map((n) => num(s.metrics[n]))]),
+      ['Slice', 'Support', ...names.map(mdText)],
+      report.slices.map((s) => [mdText(s.slice), String(s.support), ...names.map((n) => num(s.metrics[n]))]),
       15_000,
       'slices',
     );
     if (report.skippedSlices.length > 0) {
       body += `\nSkipped: ${report.skippedSlices
         .slice(0, 30)
-        .map((s) => `${mdCell(s.slice)} (${mdCell(s.reason)})`)
+        .map((s) => `${mdText(s.slice)} (${mdText(s.reason)})`)
         .join(
           '; ',
         )}${report.skippedSlices.length > 30 ? ` … ${report.skippedSlices.length - 30} more` : ''}\n`;
@@ -237,11 +242,11 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
     const f = report.fairness;
     sections.push(
       details(
-        `Fairness over \`${mdCell(f.sensitive)}\`: demographic parity difference ${num(f.demographicParityDifference)}, equalized odds difference ${num(f.equalizedOddsDifference)}`,
+        `Fairness over <code>${htmlText(f.sensitive)}</code>: demographic parity difference ${num(f.demographicParityDifference)}, equalized odds difference ${num(f.equalizedOddsDifference)}`,
         table(
           ['Group', 'Support', 'Selection rate', 'TPR', 'FPR'],
           f.groups.map((g) => [
-            mdCell(g.group),
+            mdText(g.group),
             String(g.support),
             num(g.selectionRate),
             num(g.tpr),
@@ -261,14 +266,14 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
           [
             'Feature',
             'Permutation importance',
-            'Mean |SHAP|',
-            ...perClassImportanceHeaders(report).map(mdCell),
+            mdText('Mean |SHAP|'),
+            ...perClassImportanceHeaders(report).map(mdText),
           ],
           report.explanations.map((e) => [
-            mdCell(e.feature),
+            mdText(e.feature),
             num(e.permutation),
             num(e.meanAbsShap),
-            ...perClassImportanceCells(e).map((c) => mdCell(c)),
+            ...perClassImportanceCells(e).map((c) => mdText(c)),
           ]),
           8000,
           'features',
@@ -297,7 +302,7 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
     else omitted.push(title.trim());
   }
   if (omitted.length > 0) {
-    out += `_Omitted to stay under ${max.toLocaleString('en-US')} characters: ${mdCell(omitted.join(', ')).slice(0, 200)}. See the full report._\n`;
+    out += `_Omitted to stay under ${max.toLocaleString('en-US')} characters: ${mdText(omitted.join(', ').slice(0, 200))}. See the full report._\n`;
   }
   out += footer;
   if (out.length > max) {

@@ -50,7 +50,8 @@ describe('task sections of the PR comment and the HTML report', () => {
     );
     expect(md).toContain('| **vir&lt;ginica**');
     expect(md).toContain('  title "Recall per class (candidate)"');
-    expect(md).toContain('  x-axis ["setosa", "versicolor", "vir<ginica"]');
+    // Mermaid labels lose what could end the label or the fence (quotes, backticks, angle brackets).
+    expect(md).toContain('  x-axis ["setosa", "versicolor", "vir ginica"]');
     expect(md).toContain(
       `  bar [${report.perClass?.map((c) => Number(c.recall?.toPrecision(4))).join(', ')}]`,
     );
@@ -118,7 +119,7 @@ describe('task sections of the PR comment and the HTML report', () => {
     expect(md).toContain('<details><summary>Missing values (2)</summary>');
     expect(md).toContain('- Label "late": 12 row(s) with no label were left out (data.missingLabel "drop").');
     expect(md).toContain(
-      '- Feature "dep_hour" (column "dep_hour"): 3 null(s), imputed with 13.5000 (fitted on the training split).',
+      '- Feature "dep\\_hour" (column "dep\\_hour"): 3 null(s), imputed with 13.5000 (fitted on the training split).',
     );
   });
 });

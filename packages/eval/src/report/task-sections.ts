@@ -3,7 +3,8 @@
  * residuals (regression) and the missing-value policy, in Markdown (PR comment) and HTML. Each returns
  * null when the report has nothing for it, so a binary report without gaps renders as before.
  */
-import { html, interval, mdCell, num, pValue, signed } from './format.js';
+import { mdText, mermaidLabel } from '@slipway/core/base';
+import { html, interval, num, pValue, signed } from './format.js';
 import type { EvalReport, FeatureImportance, MissingValues, ResidualAnalysis } from './types.js';
 
 type Mode = 'markdown' | 'html';
@@ -43,7 +44,7 @@ export function perClassSection(report: EvalReport, mode: Mode): string | null {
   ];
   if (mode === 'markdown') {
     const rows = classes.map((c) => [
-      `**${mdCell(c.label)}**`,
+      `**${mdText(c.label)}**`,
       c.support.toLocaleString('en-US'),
       c.predicted.toLocaleString('en-US'),
       num(c.precision),
@@ -55,19 +56,18 @@ export function perClassSection(report: EvalReport, mode: Mode): string | null {
             c.recallDelta === null
               ? '—'
               : `${signed(c.recallDelta)}${c.recallDeltaCi ? ` ${interval(c.recallDeltaCi)}` : ''}`,
-            pValue(c.recallPValue),
+            pValue(c.recallPValue, report.bootstrap.resamples),
           ]
         : []),
     ]);
     const bars = classes.filter((c) => c.recall !== null).slice(0, 20);
-    const label = (t: string) => `"${t.replace(/["\\]/g, "'").slice(0, 30)}"`;
     const chart =
       bars.length >= 2
         ? `\n${[
             '```mermaid',
             'xychart-beta',
             '  title "Recall per class (candidate)"',
-            `  x-axis [${bars.map((c) => label(c.label)).join(', ')}]`,
+            `  x-axis [${bars.map((c) => mermaidLabel(c.label, 30)).join(', ')}]`,
             '  y-axis "recall" 0 --> 1',
             `  bar [${bars.map((c) => Number((c.recall as number).toPrecision(4))).join(', ')}]`,
             '```',
@@ -79,7 +79,7 @@ export function perClassSection(report: EvalReport, mode: Mode): string | null {
     (c) =>
       `<tr><td>${html(c.label)}</td>${td(c.support)}${td(c.predicted)}${td(c.precision)}<td data-v="${c.recall ?? ''}">${html(`${num(c.recall)} ${interval(c.recallCi)}`)}</td>${td(c.f1)}${
         withBaseline
-          ? `${td(c.baselineRecall)}<td data-v="${c.recallDelta ?? ''}">${html(`${signed(c.recallDelta)} ${interval(c.recallDeltaCi)}`)}</td>${td(c.recallPValue, pValue(c.recallPValue))}`
+          ? `${td(c.baselineRecall)}<td data-v="${c.recallDelta ?? ''}">${html(`${signed(c.recallDelta)} ${interval(c.recallDeltaCi)}`)}</td>${td(c.recallPValue, pValue(c.recallPValue, report.bootstrap.resamples))}`
           : ''
       }</tr>`,
   );
@@ -235,7 +235,7 @@ export function missingValuesSection(report: EvalReport, mode: Mode): string | n
   const lines = missingLines(m);
   if (lines.length === 0) return null;
   if (mode === 'markdown')
-    return `<details><summary>Missing values (${lines.length})</summary>\n\n${lines.map((l) => `- ${mdCell(l)}`).join('\n')}\n</details>\n`;
+    return `<details><summary>Missing values (${lines.length})</summary>\n\n${lines.map((l) => `- ${mdText(l)}`).join('\n')}\n</details>\n`;
   return `<h2>Missing values</h2><ul>${lines.map((l) => `<li>${html(l)}</li>`).join('')}</ul>`;
 }
 

@@ -134,6 +134,11 @@ export interface EvalReport extends EvalReportHeader {
   primaryMetric: string;
   /** Things the reader must know: rules skipped on a first run, undefined metrics, sampling done. */
   notes: string[];
+  /**
+   * What the reader must act on although every gate passed: significant regressions of ungated metrics,
+   * gates the evaluation set is too small to decide. Absent in reports written before it existed.
+   */
+  warnings?: string[];
   /** Configured slices left out: empty, or below the minimum support. */
   skippedSlices: { slice: string; column: string; support: number; reason: string }[];
   /** binary: the decision threshold used and the operating points found on this data. */

@@ -7,6 +7,7 @@ import { isAbsolute, relative, sep } from 'node:path';
 import type { Lineage, SlipwayConfig } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import type { Signature } from '@slipway/training';
+import type { PackageModel } from './architecture.js';
 import { type ProfileSummary, summarizeProfile } from './profile.js';
 
 export const MODEL_CARD_SCHEMA = 'slipway.model-card/v1';
@@ -38,6 +39,8 @@ export interface CardInput {
   signature: Signature;
   lineage: Lineage;
   profile: unknown;
+  /** The model as the package's own files describe it (readPackageFacts); null: the card says it is missing. */
+  packageModel: PackageModel | null;
   evalReport: EvalReport | null;
   approvals?: CardApproval[];
   promotions?: CardPromotion[];
@@ -84,7 +87,9 @@ export interface ModelCard {
   owners: string[];
   license: string | null;
   task: Signature['task'];
-  architecture: string;
+  /** From the package's model.json / trees.json, never from today's config; null when unreadable. */
+  architecture: string | null;
+  family: PackageModel['family'] | null;
   inputs: Signature['inputs'];
   label: string;
   classes: Signature['classes'];
@@ -100,6 +105,7 @@ export interface ModelCard {
   training: {
     datasets: Lineage['datasets'];
     profile: ProfileSummary;
+    /** The hyper-parameters of the package's model family (lineage params, trees.json's own for trees). */
     params: Lineage['params'];
     backend: string;
     seed: number;
@@ -124,6 +130,8 @@ export interface ModelCard {
     /** How nulls in the evaluation data were handled (label rows dropped, features imputed). */
     missingValues: EvalReport['missingValues'] | null;
     notes: string[];
+    /** Significant regressions no gate checks, gates the evaluation set was too small to decide. */
+    warnings: string[];
     createdAt: string;
   } | null;
   topFeatures: { feature: string; permutation: number | null; meanAbsShap: number | null }[];
@@ -132,17 +140,6 @@ export interface ModelCard {
   promotions: CardPromotion[];
   /** Facts the card would show but no source gave, each with where it should come from. */
   missing: { field: string; source: string }[];
-}
-
-function architectureOf(config: SlipwayConfig): string {
-  const m = config.model;
-  if (m.type === 'linear') return `linear model (logistic/linear output), tfjs layers`;
-  const extras = [
-    `activation ${m.activation}`,
-    m.dropout > 0 ? `dropout ${m.dropout}` : null,
-    m.batchNorm ? 'batch normalisation' : null,
-  ].filter(Boolean);
-  return `MLP with hidden layers [${m.hidden.join(', ')}] (${extras.join(', ')}), tfjs layers format`;
 }
 
 /** The eval split as the lineage names it (same md5), else relative to the project when inside it. */
@@ -194,6 +191,8 @@ export function buildModelCard(input: CardInput): ModelCard {
   if (input.model.version === null)
     missing.push({ field: 'registry version', source: 'register the package (slipway register)' });
 
+  if (!input.packageModel)
+    missing.push({ field: 'architecture', source: 'model.json or trees.json in the model package' });
   const profile = summarizeProfile(input.profile);
   if (profile.rows === null && lineage.datasets.every((d) => d.rows === undefined))
     missing.push({ field: 'training rows', source: 'profile.json or lineage.json datasets[].rows' });
@@ -238,6 +237,7 @@ export function buildModelCard(input: CardInput): ModelCard {
       residuals: evalReport.residuals?.summary ?? null,
       missingValues: evalReport.missingValues ?? null,
       notes: evalReport.notes ?? [],
+      warnings: evalReport.warnings ?? [],
       createdAt: evalReport.createdAt,
     };
     if (evalReport.slices.length === 0)
@@ -262,7 +262,8 @@ export function buildModelCard(input: CardInput): ModelCard {
     owners,
     license,
     task: signature.task,
-    architecture: architectureOf(config),
+    architecture: input.packageModel?.architecture ?? null,
+    family: input.packageModel?.family ?? null,
     inputs: signature.inputs,
     label: signature.label,
     classes: signature.classes,
@@ -278,7 +279,7 @@ export function buildModelCard(input: CardInput): ModelCard {
     training: {
       datasets: lineage.datasets,
       profile,
-      params: lineage.params,
+      params: input.packageModel?.hyperParameters ?? lineage.params,
       backend: lineage.backend,
       seed: lineage.seed,
       startedAt: lineage.startedAt,

@@ -3,12 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { cardConfig, evalReport, lineage, profile, signature } from '../testing/card-fixtures.js';
+import {
+  cardConfig,
+  evalReport,
+  lineage,
+  mlpModelJson,
+  packageModel,
+  profile,
+  signature,
+} from '../testing/card-fixtures.js';
+import { describePackageModel } from './architecture.js';
 import { buildModelCard } from './build.js';
 import { huggingFaceMetadata, modelCardToolkitJson, renderModelCardMarkdown } from './render.js';
 import { writeModelCard } from './write.js';
 
 const base = {
+  packageModel,
   model: { name: 'flight-delay', version: '3', aliases: ['champion'] },
   packageHash: 'b'.repeat(64),
   signature,
@@ -126,7 +136,7 @@ describe('model card dataset paths', () => {
     const json = modelCardToolkitJson(card) as { model_parameters: { data: unknown[] } };
     expect(json.model_parameters.data).toHaveLength(2);
     expect(renderModelCardMarkdown(card)).toContain(
-      '| eval | `data/eval.parquet` | `dddddddddddddddddddddddddddddddd` | 500 |',
+      '| eval | `data/eval.parquet` | `dddddddddddddddddddddddddddddddd` | — | 500 |',
     );
 
     const other = evalReport();
@@ -138,5 +148,113 @@ describe('model card dataset paths', () => {
       projectRoot: '/home/me/project',
     });
     expect(card2.evaluation?.dataset.path).toBe('data/other.parquet');
+  });
+});
+
+describe('the card describes its package', () => {
+  it("a tree package's card names trees and their parameters, whatever today's config says", () => {
+    const trees = {
+      schema: 'slipway.trees/v1',
+      loss: 'log_loss',
+      outputs: 1,
+      baseScore: [0],
+      width: 2,
+      iterations: 2,
+      params: { iterations: 2, learningRate: 0.3, maxLeaves: 4 },
+      trees: [
+        {
+          feature: [0, -1, -1],
+          threshold: [0.5, 0, 0],
+          left: [1, -1, -1],
+          right: [2, -1, -1],
+          value: [0, 1, -1],
+          cover: [9, 4, 5],
+        },
+        {
+          feature: [1, -1, -1],
+          threshold: [2, 0, 0],
+          left: [1, -1, -1],
+          right: [2, -1, -1],
+          value: [0, 1, -1],
+          cover: [9, 4, 5],
+        },
+      ],
+    };
+    // An older lineage that logged the network's defaults for a tree run.
+    const oldLineage = {
+      ...lineage,
+      params: { 'training.epochs': 20, 'training.optimizer': 'adam', 'model.gbdt.iterations': 2 },
+    };
+    const card = buildModelCard({
+      ...base,
+      lineage: oldLineage,
+      packageModel: describePackageModel({ trees }, oldLineage),
+      config: cardConfig(), // says model: mlp [8]
+      evalReport: evalReport(),
+    });
+    const md = renderModelCardMarkdown(card);
+    expect(md).toContain(
+      '| Architecture | gradient-boosted trees: 2 iteration(s) × 1 output(s) = 2 trees (4 leaves), loss log\\_loss',
+    );
+    expect(md).not.toMatch(/MLP|epochs|optimizer/);
+    expect(md).toContain('| `model.gbdt.learningRate` | 0.3 |');
+    expect(modelCardToolkitJson(card).model_parameters).toMatchObject({
+      model_architecture: expect.stringContaining('gradient-boosted trees'),
+    });
+  });
+
+  it('a tfjs package is described from its layers; no readable model file is named missing', () => {
+    const card = buildModelCard({ ...base, config: cardConfig(), evalReport: evalReport() });
+    expect(card.architecture).toBe(
+      'MLP (1 hidden layer), tfjs layers: input 2 → Dense 8 relu → Dense 1 sigmoid',
+    );
+    const none = buildModelCard({
+      ...base,
+      packageModel: null,
+      config: cardConfig(),
+      evalReport: evalReport(),
+    });
+    expect(none.missing.map((m) => m.field)).toContain('architecture');
+    expect(renderModelCardMarkdown(none)).toMatch(
+      /\| Architecture \| _Missing: set model\.json or trees\.json/,
+    );
+  });
+
+  it('says when training read a sample of the file, and how large each was', () => {
+    const sampled = {
+      ...lineage,
+      params: { ...lineage.params, 'training.maxRows': 1000 },
+      datasets: [{ ...lineage.datasets[0]!, rows: 1000, fileRows: 1_477_911 }],
+    };
+    const md = renderModelCardMarkdown(
+      buildModelCard({
+        ...base,
+        lineage: sampled,
+        packageModel: describePackageModel({ modelJson: mlpModelJson }, sampled),
+        config: cardConfig(),
+        evalReport: evalReport(),
+      }),
+    );
+    expect(md).toContain(
+      '- Sampled: training read a seeded sample of 1,000 of the 1,477,911 rows in `data/train.parquet` (training.maxRows 1,000, seed 42); the profile below describes those 1,000 rows, not the whole file.',
+    );
+    expect(md).toContain(
+      '| train | `data/train.parquet` | `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` | 1,477,911 | 1,000 |',
+    );
+  });
+
+  it('names the code origin only when it is a URL, never a path on the training machine', () => {
+    const local = {
+      ...lineage,
+      code: { ...lineage.code, remoteUrl: '/home/runner/work/flights/origin.git' },
+    };
+    const md = renderModelCardMarkdown(
+      buildModelCard({ ...base, lineage: local, config: cardConfig(), evalReport: evalReport() }),
+    );
+    expect(md).not.toContain('/home/runner');
+    const url = renderModelCardMarkdown(
+      buildModelCard({ ...base, config: cardConfig(), evalReport: evalReport() }),
+    );
+    expect(url).toContain('(https:​//github.com/acme/flights)');
   });
 });

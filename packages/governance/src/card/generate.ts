@@ -12,8 +12,10 @@ import {
   type GovernanceStore,
   readEvalReport,
   readPackageFacts,
+  recordModelCard,
 } from '../version/store.js';
 import { buildModelCard, type ModelCard } from './build.js';
+import { type WrittenCard, writeModelCard } from './write.js';
 
 export async function cardForPackage(options: {
   config: SlipwayConfig;
@@ -31,6 +33,7 @@ export async function cardForPackage(options: {
     signature: facts.signature,
     lineage: facts.lineage,
     profile: facts.profile,
+    packageModel: facts.model,
     evalReport: options.evalReport ?? null,
     projectRoot: options.projectRoot ?? null,
     ...(options.now ? { now: options.now } : {}),
@@ -81,6 +84,7 @@ export async function cardForVersion(options: {
       signature: facts.signature,
       lineage: facts.lineage,
       profile: facts.profile,
+      packageModel: facts.model,
       evalReport,
       approvals: entries
         .filter((e) => e.event === 'approve')
@@ -100,4 +104,25 @@ export async function cardForVersion(options: {
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * After a promotion: the version's card written again from the registry (current aliases) and the audit
+ * log (the promotion just recorded), and stored on the version in place of the one written before it.
+ */
+export async function refreshModelCard(options: {
+  config: SlipwayConfig;
+  store: GovernanceStore;
+  model: string;
+  version: string;
+  audit: AuditSink;
+  auditKey?: string | null;
+  projectRoot?: string | null;
+  /** Where MODEL_CARD.md and model_card.json are written before they are stored. */
+  outDir: string;
+}): Promise<{ card: ModelCard; written: WrittenCard }> {
+  const { card, version } = await cardForVersion(options);
+  const written = await writeModelCard(options.outDir, card);
+  await recordModelCard(options.store, version, written);
+  return { card, written };
 }

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { cardConfig, evalReport, lineage, profile, signature } from '../testing/card-fixtures.js';
+import {
+  cardConfig,
+  evalReport,
+  lineage,
+  packageModel,
+  profile,
+  signature,
+} from '../testing/card-fixtures.js';
 import { buildModelCard } from './build.js';
 import { modelCardToolkitJson, renderModelCardMarkdown } from './render.js';
 
 const base = {
+  packageModel,
   model: { name: 'm', version: '3', aliases: [] },
   packageHash: 'b'.repeat(64),
   profile,

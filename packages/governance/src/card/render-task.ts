@@ -2,13 +2,13 @@
  * The model card's task-specific evaluation lines (per-class metrics for multiclass, the residual
  * summary for regression) and the missing-value policies that acted on the training and evaluation data.
  */
+
 import type { Lineage } from '@slipway/core';
+import { mdCode, mdText } from '@slipway/core/base';
 import type { ModelCard } from './build.js';
 
 const fmt = (v: number | null | undefined, digits = 4): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v.toFixed(digits)).toString();
-
-const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function taskEvaluationLines(e: NonNullable<ModelCard['evaluation']>): string[] {
   const out: string[] = [];
@@ -22,7 +22,7 @@ export function taskEvaluationLines(e: NonNullable<ModelCard['evaluation']>): st
       '| --- | ---: | ---: | ---: | --- | ---: |',
       ...e.perClass.map(
         (c) =>
-          `| ${esc(c.label)} | ${c.support} | ${fmt(c.precision)} | ${fmt(c.recall)} | ${c.recallCi ? `${fmt(c.recallCi.low)} – ${fmt(c.recallCi.high)}` : '—'} | ${fmt(c.f1)} |`,
+          `| ${mdText(c.label)} | ${c.support} | ${fmt(c.precision)} | ${fmt(c.recall)} | ${c.recallCi ? `${fmt(c.recallCi.low)} – ${fmt(c.recallCi.high)}` : '—'} | ${fmt(c.f1)} |`,
       ),
     );
   }
@@ -38,11 +38,11 @@ export function taskEvaluationLines(e: NonNullable<ModelCard['evaluation']>): st
     out.push('', 'Missing values in the evaluation data:');
     if (m.label.droppedRows > 0)
       out.push(
-        `- ${m.label.droppedRows} row(s) without a label \`${m.label.column}\` left out (data.missingLabel "${m.label.policy}")`,
+        `- ${m.label.droppedRows} row(s) without a label ${mdCode(m.label.column)} left out (data.missingLabel "${m.label.policy}")`,
       );
     for (const f of m.features)
       out.push(
-        `- \`${f.feature}\`: ${f.nulls} null(s), ${f.policy === 'impute' ? `imputed with ${typeof f.fill === 'number' ? fmt(f.fill) : JSON.stringify(f.fill)} (fitted on the training split)` : 'policy "error"'}`,
+        `- ${mdCode(f.feature)}: ${f.nulls} null(s), ${f.policy === 'impute' ? `imputed with ${typeof f.fill === 'number' ? fmt(f.fill) : JSON.stringify(f.fill)} (fitted on the training split)` : 'policy "error"'}`,
       );
   }
   return out;

@@ -1,4 +1,5 @@
 /** Renders a ModelCard as MODEL_CARD.md (Hugging Face front matter + Markdown) and Model Card Toolkit JSON. */
+import { mdCode, mdTable, mdText } from '@slipway/core/base';
 import { stringify } from 'yaml';
 import type { CardMetric, ModelCard } from './build.js';
 import { taskEvaluationLines, unlabelledLines } from './render-task.js';
@@ -11,8 +12,6 @@ const PIPELINE_TAG: Record<ModelCard['task'], string> = {
 
 const fmt = (v: number | null | undefined, digits = 4): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v.toFixed(digits)).toString();
-
-const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** Hugging Face model card metadata (the YAML front matter). */
 export function huggingFaceMetadata(card: ModelCard): Record<string, unknown> {
@@ -71,10 +70,51 @@ function missingNote(card: ModelCard, field: string): string {
   return m ? `_Missing: set ${m.source}._` : MISSING;
 }
 
+/** The origin when it is a URL (https://…, git@host:…); a local path would show this machine's layout. */
+function remoteUrlOf(url: string | null): string | null {
+  return url && /^(?:[a-z][a-z0-9+.-]*:\/\/|[\w.-]+@[\w.-]+:)/i.test(url) && !url.startsWith('file:')
+    ? url
+    : null;
+}
+
+const count = (n: number | undefined | null) => (typeof n === 'number' ? n.toLocaleString('en-US') : '—');
+
+/** What the training rows and the profile are: the whole file, or a seeded sample of it. */
+function samplingLines(card: ModelCard): string[] {
+  const p = card.training.profile;
+  const train = card.training.datasets.find((d) => d.name === 'train');
+  const maxRows = card.training.params['training.maxRows'];
+  if (p.rows === null) return [`- Rows profiled: ${missingNote(card, 'training rows')}`];
+  if (train?.fileRows === undefined)
+    return [
+      `- Rows profiled (the rows training read; this package's lineage does not record the file's total): ${count(p.rows)}`,
+    ];
+  const read = (train.rows ?? 0) + (train.unlabelledRows ?? 0);
+  if (train.fileRows > read)
+    return [
+      `- Sampled: training read a seeded sample of ${count(read)} of the ${count(train.fileRows)} rows in ${mdCode(train.path)} (training.maxRows ${typeof maxRows === 'number' ? count(maxRows) : '?'}, seed ${card.training.seed}); the profile below describes those ${count(p.rows)} rows, not the whole file.`,
+    ];
+  return [`- Rows in the training file: ${count(train.fileRows)}, all read; profiled: ${count(p.rows)}`];
+}
+
+function hyperParameterLines(card: ModelCard): string[] {
+  const entries = Object.entries(card.training.params).filter(([k]) => k !== 'features');
+  if (entries.length === 0) return [];
+  return [
+    `Hyper-parameters (${card.family === 'gbdt' ? 'gradient-boosted trees' : card.family === 'tfjs' ? 'tfjs layers' : 'from the lineage'}):`,
+    '',
+    mdTable(
+      ['parameter', 'value'],
+      entries.map(([k, v]) => [mdCode(k), v === null ? '—' : mdText(String(v))]),
+    ),
+    '',
+  ];
+}
+
 export function renderModelCardMarkdown(card: ModelCard): string {
   const out: string[] = [];
   out.push(`---\n${stringify(huggingFaceMetadata(card), { lineWidth: 0 })}---`, '');
-  out.push(`# Model card: ${card.name}${card.version ? ` v${card.version}` : ''}`, '');
+  out.push(`# Model card: ${mdText(card.name)}${card.version ? ` v${mdText(card.version)}` : ''}`, '');
   out.push(card.description ?? missingNote(card, 'description'), '');
 
   out.push('## Model details', '');
@@ -82,17 +122,17 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     [
       `| | |`,
       `| --- | --- |`,
-      `| Name | \`${card.name}\` |`,
+      `| Name | ${mdCode(card.name)} |`,
       `| Registry version | ${card.version ?? '_not registered_'} |`,
-      `| Aliases | ${card.aliases.length > 0 ? card.aliases.map((a) => `\`${a}\``).join(', ') : 'none'} |`,
-      `| Task | ${card.task}${card.classes ? ` (classes ${card.classes.map(String).join(', ')})` : ''}${card.threshold !== null ? `, decision threshold ${card.threshold}` : ''} |`,
-      `| Architecture | ${card.architecture} |`,
-      `| Inputs | ${card.inputs.map((i) => `\`${i.name}\` (${i.kind})`).join(', ')} |`,
-      `| Label | \`${card.label}\` |`,
-      `| Package hash | \`${card.packageHash}\` |`,
+      `| Aliases | ${card.aliases.length > 0 ? card.aliases.map((a) => `${mdCode(a)}`).join(', ') : 'none'} |`,
+      `| Task | ${card.task}${card.classes ? ` (classes ${card.classes.map((c) => mdText(String(c))).join(', ')})` : ''}${card.threshold !== null ? `, decision threshold ${card.threshold}` : ''} |`,
+      `| Architecture | ${card.architecture ? mdText(card.architecture) : missingNote(card, 'architecture')} |`,
+      `| Inputs | ${card.inputs.map((i) => `${mdCode(i.name)} (${i.kind})`).join(', ')} |`,
+      `| Label | ${mdCode(card.label)} |`,
+      `| Package hash | ${mdCode(card.packageHash)} |`,
       `| License | ${card.license ?? '_missing_'} |`,
-      `| Owners | ${card.owners.length > 0 ? card.owners.join(', ') : '_missing_'} |`,
-      `| Trained by | ${card.lineage.actor ?? '_unknown_'} |`,
+      `| Owners | ${card.owners.length > 0 ? card.owners.map(mdText).join(', ') : '_missing_'} |`,
+      `| Trained by | ${card.lineage.actor ? mdText(card.lineage.actor) : '_unknown_'} |`,
       `| Card generated | ${card.generatedAt} |`,
     ].join('\n'),
     '',
@@ -106,20 +146,23 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   out.push('## Training data', '');
   const ds = card.training.datasets;
   if (ds.length > 0) {
-    out.push('| role | path | md5 | rows used |', '| --- | --- | --- | ---: |');
+    out.push('| role | path | md5 | rows in file | rows used |', '| --- | --- | --- | ---: | ---: |');
     for (const d of ds) {
       const evalRows =
         card.evaluation && card.evaluation.dataset.md5 === d.md5 ? card.evaluation.dataset.rows : undefined;
-      out.push(`| ${d.name} | \`${d.path}\` | \`${d.md5}\` | ${d.rows ?? evalRows ?? '—'} |`);
+      out.push(
+        `| ${mdText(d.name)} | ${mdCode(d.path)} | ${mdCode(d.md5)} | ${count(d.fileRows)} | ${count(d.rows ?? evalRows)} |`,
+      );
     }
     out.push('', ...unlabelledLines(ds));
   } else out.push('_No datasets recorded in lineage.json._', '');
   const p = card.training.profile;
   out.push(
-    `- Rows in the training file (profiled): ${p.rows ?? missingNote(card, 'training rows')}`,
-    `- Time range: ${p.timeRange ? `${p.timeRange.from} – ${p.timeRange.to} (column \`${p.timeRange.column}\`)` : missingNote(card, 'training time range')}`,
+    ...samplingLines(card),
+    `- Time range: ${p.timeRange ? `${p.timeRange.from} – ${p.timeRange.to} (column ${mdCode(p.timeRange.column)})` : missingNote(card, 'training time range')}`,
     `- Training: backend ${card.training.backend}, seed ${card.training.seed}, ${card.training.startedAt} – ${card.training.endedAt}`,
     '',
+    ...hyperParameterLines(card),
   );
   if (p.columns.length > 0) {
     out.push(
@@ -129,9 +172,10 @@ export function renderModelCardMarkdown(card: ModelCard): string {
       '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const c of p.columns) {
-      const b = (v: number | string | null) => (v === null ? '—' : typeof v === 'number' ? fmt(v) : esc(v));
+      const b = (v: number | string | null) =>
+        v === null ? '—' : typeof v === 'number' ? fmt(v) : mdText(v);
       out.push(
-        `| \`${c.name}\` | ${c.kind ?? '—'} | ${c.missing ?? '—'} | ${c.distinct ?? '—'} | ${b(c.min)} | ${b(c.max)} | ${fmt(c.mean)} |`,
+        `| ${mdCode(c.name)} | ${c.kind ?? '—'} | ${c.missing ?? '—'} | ${c.distinct ?? '—'} | ${b(c.min)} | ${b(c.max)} | ${fmt(c.mean)} |`,
       );
     }
     out.push('');
@@ -142,9 +186,9 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   if (!e) out.push(missingNote(card, 'evaluation'), '');
   else {
     out.push(
-      `Verdict: **${e.verdict.toUpperCase()}** on \`${e.dataset.path}\` (${e.dataset.rows} rows${e.dataset.md5 ? `, md5 \`${e.dataset.md5}\`` : ''}), ` +
+      `Verdict: **${e.verdict.toUpperCase()}** on ${mdCode(e.dataset.path)} (${e.dataset.rows} rows${e.dataset.md5 ? `, md5 ${mdCode(e.dataset.md5)}` : ''}), ` +
         (e.baseline
-          ? `compared with \`${e.baseline.name}\` v${e.baseline.version ?? '?'}${e.baseline.alias ? ` (${e.baseline.alias})` : ''}.`
+          ? `compared with ${mdCode(e.baseline.name)} v${e.baseline.version ?? '?'}${e.baseline.alias ? ` (${mdText(e.baseline.alias)})` : ''}.`
           : 'first model: no baseline, absolute thresholds only.'),
       '',
     );
@@ -170,11 +214,14 @@ export function renderModelCardMarkdown(card: ModelCard): string {
       if (op.forRecall) out.push(`- recall ≥ ${fmt(op.forRecall.target)} at ${pt(op.forRecall)}`);
     }
     out.push(...taskEvaluationLines(e));
-    if (e.notes.length > 0) out.push('', 'Notes from the evaluation:', ...e.notes.map((n) => `- ${esc(n)}`));
+    if (e.warnings.length > 0)
+      out.push('', '**Warnings from the evaluation:**', ...e.warnings.map((w) => `- ⚠️ ${mdText(w)}`));
+    if (e.notes.length > 0)
+      out.push('', 'Notes from the evaluation:', ...e.notes.map((n) => `- ${mdText(n)}`));
     out.push('', '### Gates', '');
     if (e.gates.length === 0) out.push('_No gates configured._');
     for (const gr of e.gates)
-      out.push(`- ${gr.passed ? '✅' : '❌'} \`${gr.metric}\` ${gr.rule}: ${esc(gr.reason)}`);
+      out.push(`- ${gr.passed ? '✅' : '❌'} ${mdCode(gr.metric)} ${gr.rule}: ${mdText(gr.reason)}`);
     out.push('', '### Slices', '');
     if (e.worstSlices.length === 0) out.push(missingNote(card, 'slice metrics'));
     else {
@@ -186,7 +233,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
       );
       for (const s of e.worstSlices)
         out.push(
-          `| ${esc(s.slice)} | ${s.support} | ${names.map((n) => fmt(s.metrics[n] ?? null)).join(' | ')} |`,
+          `| ${mdText(s.slice)} | ${s.support} | ${names.map((n) => fmt(s.metrics[n] ?? null)).join(' | ')} |`,
         );
     }
     out.push('', '### Fairness', '');
@@ -194,13 +241,13 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     else {
       const f = e.fairness;
       out.push(
-        `Sensitive attribute \`${f.sensitive}\`: demographic parity difference ${fmt(f.demographicParityDifference)}, equalized odds difference ${fmt(f.equalizedOddsDifference)}.`,
+        `Sensitive attribute ${mdCode(f.sensitive)}: demographic parity difference ${fmt(f.demographicParityDifference)}, equalized odds difference ${fmt(f.equalizedOddsDifference)}.`,
         '',
         '| group | support | selection rate | TPR | FPR |',
         '| --- | ---: | ---: | ---: | ---: |',
         ...f.groups.map(
           (gr) =>
-            `| ${esc(gr.group)} | ${gr.support} | ${fmt(gr.selectionRate)} | ${fmt(gr.tpr)} | ${fmt(gr.fpr)} |`,
+            `| ${mdText(gr.group)} | ${gr.support} | ${fmt(gr.selectionRate)} | ${fmt(gr.tpr)} | ${fmt(gr.fpr)} |`,
         ),
       );
     }
@@ -212,7 +259,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   else {
     out.push('| feature | mean abs SHAP | permutation importance |', '| --- | ---: | ---: |');
     for (const f of card.topFeatures)
-      out.push(`| \`${f.feature}\` | ${fmt(f.meanAbsShap)} | ${fmt(f.permutation)} |`);
+      out.push(`| ${mdCode(f.feature)} | ${fmt(f.meanAbsShap)} | ${fmt(f.permutation)} |`);
     out.push('');
   }
 
@@ -226,7 +273,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   out.push('## Risk category (EU AI Act)', '');
   out.push(
     card.riskCategory
-      ? `**${card.riskCategory.term}** (declared in the project config as \`${card.riskCategory.level}\`). ${card.riskCategory.note} This is the provider's declaration, not a legal assessment.`
+      ? `**${card.riskCategory.term}** (declared in the project config as ${mdCode(card.riskCategory.level)}). ${card.riskCategory.note} This is the provider's declaration, not a legal assessment.`
       : missingNote(card, 'risk category (EU AI Act)'),
     '',
   );
@@ -234,11 +281,11 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   out.push('## Lineage', '');
   const l = card.lineage;
   out.push(
-    `- Data: ${l.datasets.map((d) => `${d.name} \`${d.md5}\``).join(', ') || '—'}`,
-    `- Code: ${l.code.commit ? `\`${l.code.commit}\`${l.code.branch ? ` on ${l.code.branch}` : ''}${l.code.dirty ? ' (uncommitted changes)' : ''}` : '_no commit recorded_'}${l.code.remoteUrl ? ` (${l.code.remoteUrl})` : ''}`,
-    `- Config: \`${l.configHash}\` (file \`${l.configFileHash}\`)`,
+    `- Data: ${l.datasets.map((d) => `${mdText(d.name)} ${mdCode(d.md5)}`).join(', ') || '—'}`,
+    `- Code: ${l.code.commit ? `${mdCode(l.code.commit)}${l.code.branch ? ` on ${mdCode(l.code.branch)}` : ''}${l.code.dirty ? ' (uncommitted changes)' : ''}` : '_no commit recorded_'}${remoteUrlOf(l.code.remoteUrl) ? ` (${mdText(remoteUrlOf(l.code.remoteUrl)!)})` : ''}`,
+    `- Config: ${mdCode(l.configHash)} (file ${mdCode(l.configFileHash)})`,
     `- Run: ${l.runId ?? '—'}${l.ci?.runUrl ? ` ([CI run](${l.ci.runUrl}))` : ''}`,
-    `- Package: \`${card.packageHash}\``,
+    `- Package: ${mdCode(card.packageHash)}`,
     `- Registry: ${card.version ? `${card.name} v${card.version}` : '_not registered_'}`,
     `- Parent model: ${l.parent ? `${l.parent.name} v${l.parent.version}` : 'none'}`,
     `- Slipway ${l.slipwayVersion}`,
@@ -248,10 +295,10 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   out.push('## Approvals and promotions', '');
   if (card.approvals.length === 0 && card.promotions.length === 0)
     out.push('_None recorded in the audit log yet._');
-  for (const a of card.approvals) out.push(`- Approved \`${a.action}\` by ${a.actor} at ${a.at}`);
+  for (const a of card.approvals) out.push(`- Approved ${mdCode(a.action)} by ${mdText(a.actor)} at ${a.at}`);
   for (const pr of card.promotions)
     out.push(
-      `- Promoted to \`${pr.alias}\` by ${pr.actor} at ${pr.at}${pr.previousVersion ? ` (replacing v${pr.previousVersion})` : ''}`,
+      `- Promoted to ${mdCode(pr.alias)} by ${mdText(pr.actor)} at ${pr.at}${pr.previousVersion ? ` (replacing v${pr.previousVersion})` : ''}`,
     );
   out.push('');
 
@@ -273,7 +320,8 @@ export function modelCardToolkitJson(card: ModelCard): Record<string, unknown> {
   if (card.version) details.version = { name: card.version, date: card.generatedAt.slice(0, 10) };
   if (card.license) details.licenses = [{ identifier: card.license }];
   details.path = card.packageHash;
-  if (card.lineage.code.remoteUrl) details.references = [{ reference: card.lineage.code.remoteUrl }];
+  const origin = remoteUrlOf(card.lineage.code.remoteUrl);
+  if (origin) details.references = [{ reference: origin }];
 
   const data = card.training.datasets.map((d) => ({
     name: `${d.name}: ${d.path}`,
@@ -286,7 +334,7 @@ export function modelCardToolkitJson(card: ModelCard): Record<string, unknown> {
     });
   }
   const parameters: Record<string, unknown> = {
-    model_architecture: card.architecture,
+    ...(card.architecture ? { model_architecture: card.architecture } : {}),
     data,
     input_format: card.inputs.map((i) => `${i.name}: ${i.kind}`).join(', '),
     output_format:

@@ -119,10 +119,14 @@ export async function lineageChain(options: LineageOptions): Promise<LineageChai
       );
 
     let entries: AuditEntry[] = [];
-    if (options.audit)
-      entries = (await readVerifiedAudit(options.audit, options.auditKey ?? null)).filter(
-        (e) => e.model === model && e.version === version,
+    let rolloutEntries: AuditEntry[] = [];
+    if (options.audit) {
+      const all = (await readVerifiedAudit(options.audit, options.auditKey ?? null)).filter(
+        (e) => e.model === model,
       );
+      entries = all.filter((e) => e.version === version);
+      rolloutEntries = rolloutsOf(all, version, facts.hash);
+    }
     return {
       model,
       version,
@@ -165,9 +169,13 @@ export async function lineageChain(options: LineageOptions): Promise<LineageChai
           outcome: e.outcome,
           ...(e.outcome === 'refused' ? { rule: String(e.data.rule ?? '') } : {}),
         })),
-      rollouts: entries
-        .filter((e) => e.event === 'rollout' || e.event === 'rollback')
-        .map((e) => ({ event: e.event, outcome: e.outcome, at: e.ts, actor: e.actor, data: e.data })),
+      rollouts: rolloutEntries.map((e) => ({
+        event: e.event,
+        outcome: e.outcome,
+        at: e.ts,
+        actor: e.actor,
+        data: e.data,
+      })),
       breaks,
       lineage: l,
       ...(options.keepPackageIn ? { packageDir: dir } : {}),
@@ -175,6 +183,39 @@ export async function lineageChain(options: LineageOptions): Promise<LineageChai
   } finally {
     if (!options.keepPackageIn) await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The rollout and rollback events of one version. The server names a version by its registry version
+ * when it loaded an alias and by its package hash (12 hex digits) when it loaded a directory, and a
+ * rollout's later steps name none: those belong to the rollout most recently started for this model.
+ */
+export function rolloutsOf(
+  entries: readonly AuditEntry[],
+  version: string,
+  packageHash: string,
+): AuditEntry[] {
+  const isThis = (ref: unknown) =>
+    typeof ref === 'string' &&
+    (ref === version || (/^[0-9a-f]{12,64}$/.test(ref) && packageHash.startsWith(ref)));
+  const side = (e: AuditEntry, k: 'canary' | 'stable') => {
+    const v = e.data[k];
+    return typeof v === 'object' && v !== null ? (v as { version?: unknown; hash?: unknown }) : {};
+  };
+  const names = (e: AuditEntry, k: 'canary' | 'stable') =>
+    isThis(side(e, k).version) || isThis(side(e, k).hash);
+  const out: AuditEntry[] = [];
+  // Whether the rollout in progress brings this version in (it is the canary).
+  let current = false;
+  for (const e of entries) {
+    if (e.event !== 'rollout' && e.event !== 'rollback') continue;
+    const type = String(e.data.type ?? '');
+    if (type === 'rollout.started' || type === 'rollout.restored' || type === 'rollout.start_failed')
+      current = names(e, 'canary');
+    const mine = isThis(e.version) || names(e, 'canary') || names(e, 'stable');
+    if (mine || (e.version === null && current)) out.push(e);
+  }
+  return out;
 }
 
 export function renderLineage(c: LineageChain): string {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Lineage, SlipwayError } from '@slipway/core';
+import { displayPath, type Lineage, SlipwayError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import { verifyModelPackage } from '@slipway/training';
 import { appendAudit } from '../audit/log.js';
@@ -127,7 +127,9 @@ export async function registerVersion(input: RegisterInput): Promise<RegisterRes
   }
 
   const lineage = JSON.parse(await readFile(join(input.packageDir, 'lineage.json'), 'utf8')) as Lineage;
-  await store.ensureRegisteredModel(model, { description: `registered by Slipway from ${input.packageDir}` });
+  await store.ensureRegisteredModel(model, {
+    description: `registered by Slipway from ${displayPath(input.packageDir)}`,
+  });
   const evalSha256 = input.evalReport ? evalReportDigest(input.evalReport) : null;
   const auditOptions = {
     key: input.auditKey ?? null,

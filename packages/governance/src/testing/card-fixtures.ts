@@ -3,6 +3,7 @@
 import { configSchema, LINEAGE_SCHEMA, type Lineage, type SlipwayConfig } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import type { Signature } from '@slipway/training';
+import { describePackageModel } from '../card/architecture.js';
 
 export function cardConfig(overrides: Record<string, unknown> = {}): SlipwayConfig {
   return configSchema.parse({
@@ -145,3 +146,19 @@ export function evalReport(verdict: 'pass' | 'fail' = 'pass', packageHash = 'b'.
     bootstrap: { resamples: 200, seed: 7, confidence: 0.95 },
   };
 }
+
+/** model.json of a small tfjs MLP, as the trainer writes its topology. */
+export const mlpModelJson = {
+  modelTopology: {
+    class_name: 'Sequential',
+    config: {
+      layers: [
+        { class_name: 'Dense', config: { units: 8, activation: 'relu', batch_input_shape: [null, 2] } },
+        { class_name: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+      ],
+    },
+  },
+  weightsManifest: [],
+};
+
+export const packageModel = describePackageModel({ modelJson: mlpModelJson }, lineage);

@@ -11,7 +11,7 @@ import { writeModelCard } from '../card/write.js';
 import type { Identity } from '../policy/identity.js';
 import type { GateConfig } from '../promote/gates.js';
 import { type GovernanceStore, recordEvalReport, recordModelCard, VERSION_TAGS } from '../version/store.js';
-import { cardConfig, evalReport, lineage, profile, signature } from './card-fixtures.js';
+import { cardConfig, evalReport, lineage, packageModel, profile, signature } from './card-fixtures.js';
 
 export interface SeedOptions {
   model?: string;
@@ -72,6 +72,7 @@ export async function seedVersion(store: GovernanceStore, options: SeedOptions =
         signature,
         lineage,
         profile,
+        packageModel,
         evalReport: evalReport(options.verdict ?? 'pass', packageHash),
       });
       await recordModelCard(store, v, await writeModelCard(dir, card));

@@ -14,6 +14,7 @@ import { hashBytes, type Lineage, SlipwayError } from '@slipway/core';
 import type { EvalReport } from '@slipway/eval';
 import type { ModelVersion, Registry, Tracker } from '@slipway/tracking';
 import { MANIFEST_FILE, type Signature, verifyModelPackage } from '@slipway/training';
+import { describePackageModel, type PackageModel } from '../card/architecture.js';
 import { CARD_JSON, CARD_MARKDOWN, type WrittenCard } from '../card/write.js';
 
 export type GovernanceStore = Tracker & Registry;
@@ -191,16 +192,26 @@ export interface PackageFacts {
   createdAt: string;
   /** sha256 of weights.bin, or trees.json for trees (what `reproduce` compares). */
   weightsSha256: string;
+  /** The model as its files describe it (null when they cannot be read). */
+  model: PackageModel | null;
 }
 
 /** Reads a package directory's metadata after verifying every file against its manifest. */
 export async function readPackageFacts(dir: string): Promise<PackageFacts> {
   const { manifest, bytes } = await verifyModelPackage(dir);
   const json = (p: string) => JSON.parse(bytes.get(p)!.toString('utf8')) as unknown;
+  const lineage = json('lineage.json') as Lineage;
+  const model = describePackageModel(
+    bytes.has('trees.json')
+      ? { trees: json('trees.json') }
+      : { modelJson: bytes.has('model.json') ? json('model.json') : undefined },
+    lineage,
+  );
   return {
+    model,
     dir: resolve(dir),
     hash: manifest.hash,
-    lineage: json('lineage.json') as Lineage,
+    lineage,
     signature: json('signature.json') as Signature,
     profile: json('profile.json'),
     createdAt: manifest.createdAt,

@@ -1,5 +1,5 @@
 /** Server and model metadata, liveness and readiness: cheap answers that never touch a model. */
-import { SLIPWAY_VERSION } from '@slipway/core';
+import { modelFamilyOf, SLIPWAY_VERSION } from '@slipway/core';
 import type { App, Ctx } from '../app.js';
 import { oipDatatype } from '../http/inputs.js';
 import { send } from '../http/respond.js';
@@ -29,7 +29,8 @@ export function modelMetadata(d: Deployment): Record<string, unknown> {
   return {
     name: d.name,
     versions: [d.stable.version, ...(d.canary ? [d.canary.version] : [])],
-    platform: 'slipway_tfjs',
+    // The family that answers (stable's): tfjs layers or gradient-boosted trees.
+    platform: modelFamilyOf(d.stable.pkg.manifest) === 'gbdt' ? 'slipway_gbdt' : 'slipway_tfjs',
     inputs: sig.inputs.map((i) => ({ name: i.name, datatype: oipDatatype(i.kind), shape: [-1] })),
     outputs: [
       { name: 'predictions', datatype: 'FP64', shape: [-1] },
