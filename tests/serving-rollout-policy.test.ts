@@ -12,7 +12,10 @@ import { configSchema } from '@slipway/core';
 import {
   type AuditRecord,
   appendAudit,
+  approve as approveVersion,
   fileAuditSink,
+  loadPolicy,
+  offlineLookup,
   parseAuditLines,
   verifyAuditLines,
 } from '@slipway/governance';
@@ -121,19 +124,33 @@ async function admin(token: string, path: string, body: unknown, headers: Record
   return { status: r.status, body: (await r.json()) as RolloutState & { error?: string; code?: string } };
 }
 
+/** `slipway approve <version> --rollout production` as `actor` (the governance call the CLI makes). */
 async function approve(actor: string, version: string): Promise<void> {
-  await appendAudit(
-    sink(),
-    {
-      event: 'approve',
-      outcome: 'allowed',
-      actor,
+  const store = await openStore(storeDir);
+  try {
+    const r = await approveVersion({
+      store,
       model: 'm',
       version,
-      data: { action: 'rollout:production' },
-    } as AuditRecord,
-    { key: KEY },
-  );
+      rollout: 'production',
+      actor: {
+        login: actor,
+        source: 'git-config',
+        ci: false,
+        repository: null,
+        eventName: null,
+        pullRequest: null,
+        policyRef: null,
+      },
+      policy: await loadPolicy(join(dir, 'slipway.policy.yaml')),
+      lookup: offlineLookup,
+      audit: sink(),
+      auditKey: KEY,
+    });
+    expect(r).toMatchObject({ approved: true, rule: 'approvals["rollout:production"]' });
+  } finally {
+    await store.close();
+  }
 }
 
 async function decisions() {

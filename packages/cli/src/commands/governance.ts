@@ -487,11 +487,17 @@ export const governanceCommands: Command[] = [
   {
     name: 'approve',
     summary:
-      'approve promoting a version to an alias (you must be in the role the policy names; never your own version)',
+      'approve promoting a version to an alias, or rolling it out to a serving environment (you must be in the role the policy names; never your own version)',
     args: '<version|name:version> (or <model> <version>)',
     flags: {
       ...configFlag,
       for: { type: 'string', value: '<alias>', description: 'the alias being approved, e.g. champion' },
+      rollout: {
+        type: 'string',
+        value: '<environment>',
+        description:
+          'instead of --for: approve rolling the version out to this serving environment (policy action rollout:<environment>)',
+      },
       ...policyFlagDef,
     },
     async run(ctx) {
@@ -499,8 +505,12 @@ export const governanceCommands: Command[] = [
       const trusted = await trustedInputsOf(ctx);
       const loaded = await loadProject(ctx);
       const { model, version } = await versionArgs(ctx, loaded, 'approve <version> --for <alias>');
-      if (typeof ctx.flags.for !== 'string')
-        throw new SlipwayError('USAGE', 'missing --for <alias>', { hint: 'e.g. --for champion' });
+      const forAlias = typeof ctx.flags.for === 'string' ? ctx.flags.for : null;
+      const rollout = typeof ctx.flags.rollout === 'string' ? ctx.flags.rollout : null;
+      if (!forAlias === !rollout)
+        throw new SlipwayError('USAGE', 'give either --for <alias> or --rollout <environment>', {
+          hint: 'e.g. --for champion (a promotion) or --rollout production (a canary rollout)',
+        });
       const actor = trusted.identity as Identity;
       const policy = await trustedPolicy(trusted, {
         projectRoot: loaded.root,
@@ -512,7 +522,7 @@ export const governanceCommands: Command[] = [
           store,
           model: model!,
           version: version!,
-          alias: ctx.flags.for as string,
+          ...(forAlias ? { alias: forAlias } : { rollout: rollout as string }),
           actor,
           policy,
           lookup: lookupFor(),

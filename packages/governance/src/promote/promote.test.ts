@@ -35,6 +35,47 @@ const base = () => ({
   gates: testGates(),
 });
 
+describe('approve a rollout', () => {
+  const rolloutPolicy = parsePolicy(
+    `${PROMOTION_POLICY}  "rollout:production":\n    required: 1\n    from: reviewers\n`,
+    'slipway.policy.yaml',
+  );
+
+  it('records the approval under rollout:<environment>, the action the serving guard counts', async () => {
+    const v = await seedVersion(store);
+    const { alias: _alias, ...rest } = base();
+    const ok = await approve({
+      ...rest,
+      policy: rolloutPolicy,
+      rollout: 'production',
+      version: v.version,
+      actor: ciIdentity('bob'),
+    });
+    expect(ok).toMatchObject({ approved: true, rule: 'approvals["rollout:production"]' });
+    // An environment the policy asks no approvals for is refused, not silently accepted.
+    const none = await approve({
+      ...rest,
+      policy: rolloutPolicy,
+      rollout: 'staging',
+      version: v.version,
+      actor: ciIdentity('bob'),
+    });
+    expect(none).toMatchObject({ approved: false, rule: 'deny-by-default' });
+    const entries = (await readVerifiedAudit(audit)).filter((e) => e.event === 'approve');
+    expect(entries.map((e) => [e.outcome, e.data.action])).toEqual([
+      ['allowed', 'rollout:production'],
+      ['refused', 'rollout:staging'],
+    ]);
+  });
+
+  it('needs exactly one of an alias and an environment', async () => {
+    const v = await seedVersion(store);
+    await expect(
+      approve({ ...base(), rollout: 'production', version: v.version, actor: ciIdentity('bob') }),
+    ).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
+
 describe('promote (local store)', () => {
   it('refuses without the required approval, then promotes once a reviewer approves', async () => {
     const v = await seedVersion(store);

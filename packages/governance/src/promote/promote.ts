@@ -3,6 +3,7 @@
  * order and the first that fails is the refusal's rule; every attempt, allowed or refused, is appended
  * to the audit log before the result is returned.
  */
+import { SlipwayError } from '@slipway/core';
 import type { ModelVersion } from '@slipway/tracking';
 import { type AuditEntry, appendAudit, layoutSegments, parseAuditLines, verifyLayout } from '../audit/log.js';
 import type { AuditSink } from '../audit/sink.js';
@@ -414,7 +415,10 @@ export interface ApproveInput {
   store: GovernanceStore;
   model: string;
   version: string;
-  alias: string;
+  /** The alias whose promotion is approved (`promote:<alias>`) … */
+  alias?: string;
+  /** … or the serving environment whose rollout is approved (`rollout:<environment>`). */
+  rollout?: string;
   actor: Identity;
   policy: LoadedPolicy;
   lookup: GitHubLookup;
@@ -433,7 +437,12 @@ export interface ApproveResult {
 
 /** Records an approval of `promote:<alias>` for a version, if the actor may give one. */
 export async function approve(input: ApproveInput): Promise<ApproveResult> {
-  const action = `promote:${input.alias}`;
+  if (!input.alias === !input.rollout)
+    throw new SlipwayError('USAGE', 'approve: name either the alias (promote) or the environment (rollout)', {
+      hint: 'slipway approve <version> --for champion, or --rollout production',
+    });
+  // The rollout guard of `slipway serve` counts approvals recorded under the same action name.
+  const action = input.rollout ? `rollout:${input.rollout}` : `promote:${input.alias}`;
   const v = await input.store.getModelVersion(input.model, input.version);
   let rule = 'approvals';
   let reason: string;
