@@ -639,7 +639,14 @@ describe('slipway-release.yml on push to main', () => {
       ],
       {
         // A named admin token: whoever holds it acts as release-bot (the policy's rollout:local grant).
-        env: { ...process.env, SLIPWAY_ADMIN_TOKEN: `release-bot:${ADMIN}`, SLIPWAY_TRACKING_URI: store },
+        // The audit chain is signed (the release job has the key), so the server that records rollout
+        // decisions in it holds the same key.
+        env: {
+          ...process.env,
+          SLIPWAY_ADMIN_TOKEN: `release-bot:${ADMIN}`,
+          SLIPWAY_TRACKING_URI: store,
+          SLIPWAY_AUDIT_KEY: 'audit-signing-key',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -52,7 +52,12 @@ export class RolloutClient {
       json = null;
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string; hint?: string } } | null)?.error;
+      // The server answers { error: message, code, hint }; older servers nested them under `error`.
+      const b = json as { error?: unknown; code?: string; hint?: string } | null;
+      const e =
+        typeof b?.error === 'string'
+          ? { code: b.code, message: b.error, hint: b.hint }
+          : (b?.error as { code?: string; message?: string; hint?: string } | undefined);
       throw new SlipwayError(
         `ADMIN_${res.status}`,
         `${method} ${path}: HTTP ${res.status}${e?.message ? `: ${e.message}` : ''}`,
