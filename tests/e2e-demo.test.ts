@@ -38,13 +38,14 @@ async function runDemo(workdir: string, extra: string[] = [], env: NodeJS.Proces
   await run(process.execPath, [demo, '--workdir', workdir, '--json-summary', summaryFile, ...extra], {
     env: { ...process.env, ...env },
     maxBuffer: 64 * 1024 * 1024,
-    timeout: 600_000,
+    timeout: 900_000,
   });
   return JSON.parse(await readFile(summaryFile, 'utf8')) as Summary;
 }
 
 // The README's main job, from nothing: `pnpm demo`, then `pnpm demo --change`, on a fresh copy of the example.
-describe('pnpm demo (embedded store)', () => {
+// `--change` takes about 285 s on an idle 2-core machine (train, evaluate, canary replay): 3× headroom.
+describe('pnpm demo (embedded store)', { timeout: 900_000 }, () => {
   let workdir: string;
   afterAll(async () => {
     if (workdir) await rm(workdir, { recursive: true, force: true });
@@ -116,7 +117,7 @@ describe('pnpm demo (embedded store)', () => {
   });
 });
 
-describe('pnpm demo against a real MLflow server', () => {
+describe('pnpm demo against a real MLflow server', { timeout: 900_000 }, () => {
   let server: MlflowServer | undefined;
   let workdir: string;
   afterAll(async () => {
